@@ -1,0 +1,78 @@
+/* The agent's run-time configuration: an INI file parsed with inih into fixed-size fields. */
+#ifndef AMP_CONFIG_H
+#define AMP_CONFIG_H
+
+#include "error.h"
+#include "log.h"
+#include "opts.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct amp_label_pair {
+	char name[CONFIG_MAX_LABEL_VALUE_LEN];
+	char value[CONFIG_MAX_LABEL_VALUE_LEN];
+};
+
+/* A parsed http:// or https:// URL. */
+struct amp_url {
+	bool tls;                       /* https */
+	char host[256];                 /* without brackets for IPv6 literals */
+	uint16_t port;                  /* explicit or the scheme's default */
+	bool port_is_default;           /* true when the port is 80 for http or 443 for https */
+	char path[CONFIG_MAX_URL_LEN];  /* path and query, at least "/" */
+};
+
+struct amp_config {
+	char source[CONFIG_MAX_PATH_LEN]; /* the file the configuration came from, for messages */
+
+	/* [agent] */
+	uint32_t interval_ms;          /* default 15 s */
+	char instance[CONFIG_MAX_LABEL_VALUE_LEN]; /* default: the host name */
+	char job[CONFIG_MAX_LABEL_VALUE_LEN];      /* default: amp-agent */
+	char procfs[CONFIG_MAX_PATH_LEN];          /* default /proc */
+	char sysfs[CONFIG_MAX_PATH_LEN];           /* default /sys */
+	enum amp_log_level log_level;              /* default info */
+	bool log_syslog;                           /* log_target = syslog */
+
+	/* [labels]: sorted by name once parsing ends */
+	struct amp_label_pair labels[CONFIG_MAX_EXTRA_LABELS > 0 ? CONFIG_MAX_EXTRA_LABELS : 1];
+	unsigned label_count;
+
+	/* [remote_write] */
+	char url_text[CONFIG_MAX_URL_LEN];
+	struct amp_url url;
+	char ca_file[CONFIG_MAX_PATH_LEN];   /* default /etc/ssl/certs/ca-certificates.crt */
+	uint32_t remote_timeout_ms;          /* default 30 s */
+
+	/* [sigv4]: present means requests are signed */
+	bool sigv4_enabled;
+	char region[64];
+	char service[64];                    /* default aps */
+	char access_key[128];
+	char secret_key[CONFIG_MAX_SECRET_LEN];
+	char session_token[CONFIG_MAX_SECRET_LEN];
+};
+
+/*
+ * Fills `cfg` with every default. Cannot fail; the instance default is the host name.
+ */
+void amp_config_defaults(struct amp_config *cfg);
+
+/*
+ * Reads and validates the INI file at `path` into `cfg` (which amp_config_load first resets to the
+ * defaults). Every problem is logged as one line "PATH:LINE: [section] key: what is wrong" (no secret
+ * value is ever printed). Returns 0, AMP_ERR_NOTFOUND / AMP_ERR_IO (file unreadable) or AMP_ERR_CONFIG.
+ */
+int amp_config_load(struct amp_config *cfg, const char *path) AMP_MUST_CHECK;
+
+/* Parses "15s", "500ms", "2m", "1h" (a positive whole number and a unit). Returns 0 or AMP_ERR_INVALID. */
+int amp_config_parse_duration(const char *text, uint32_t *out_ms) AMP_MUST_CHECK;
+
+/* Parses an http:// or https:// URL. Returns 0 or AMP_ERR_INVALID. */
+int amp_config_parse_url(const char *text, struct amp_url *out) AMP_MUST_CHECK;
+
+/* Overwrites secret fields with zeros (before the struct is dropped or replaced). */
+void amp_config_wipe_secrets(struct amp_config *cfg);
+
+#endif
