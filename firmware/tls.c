@@ -1,0 +1,256 @@
+/* TLS client on mbedTLS: the library never touches sockets; its bio callbacks go through the port. */
+#include "tls.h"
+#include "log.h"
+#include "opts.h"
+
+#include <mbedtls/error.h>
+#include <mbedtls/version.h>
+#include <stdio.h>
+#include <string.h>
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define AMP_MBEDTLS_3 1
+#endif
+
+void amp_tls_init(struct amp_tls *t)
+{
+	memset(t, 0, sizeof(*t));
+	port_socket_init(&t->sock);
+	mbedtls_ssl_init(&t->ssl);
+	mbedtls_ssl_config_init(&t->conf);
+	mbedtls_x509_crt_init(&t->ca);
+	mbedtls_ctr_drbg_init(&t->drbg);
+}
+
+static void set_error(struct amp_tls *t, const char *what, int mbed_rc)
+{
+	char text[100];
+
+	mbedtls_strerror(mbed_rc, text, sizeof(text));
+	snprintf(t->error, sizeof(t->error), "%s: %s (-0x%04x)", what, text, (unsigned)-mbed_rc);
+}
+
+/* The DRBG's entropy source is the port's random bytes (getrandom on Linux). */
+static int entropy_from_port(void *ctx, unsigned char *buf, size_t len)
+{
+	(void)ctx;
+	return port_random(buf, len) == AMP_OK ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+}
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct amp_tls *t = ctx;
+	int n = port_tcp_send(&t->sock, buf, len, t->timeout_ms);
+
+	if (n >= 0)
+		return n;
+	if (n == AMP_ERR_TIMEOUT)
+		return MBEDTLS_ERR_SSL_TIMEOUT;
+	return MBEDTLS_ERR_SSL_CONN_EOF;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+	struct amp_tls *t = ctx;
+	int n = port_tcp_recv(&t->sock, buf, len, t->timeout_ms);
+
+	if (n >= 0)
+		return n;
+	if (n == AMP_ERR_CLOSED)
+		return 0; /* end of stream: mbedTLS reports MBEDTLS_ERR_SSL_CONN_EOF */
+	if (n == AMP_ERR_TIMEOUT)
+		return MBEDTLS_ERR_SSL_TIMEOUT;
+	return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+}
+
+int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t timeout_ms)
+{
+	static const char pers[] = "amp-agent";
+	int rc;
+
+	t->use_tls = use_tls;
+	t->timeout_ms = timeout_ms;
+	if (!use_tls)
+		return AMP_OK;
+	rc = mbedtls_ctr_drbg_seed(&t->drbg, entropy_from_port, NULL, (const unsigned char *)pers, sizeof(pers) - 1);
+	if (rc != 0) {
+		set_error(t, "random generator", rc);
+		return AMP_ERR_CRYPTO;
+	}
+	/* A positive result counts certificates of the bundle that failed to parse: usable if any parsed. */
+	rc = mbedtls_x509_crt_parse_file(&t->ca, ca_file);
+	if (rc < 0 || t->ca.version == 0) {
+		set_error(t, ca_file, rc < 0 ? rc : MBEDTLS_ERR_X509_INVALID_FORMAT);
+		return rc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? AMP_ERR_NOTFOUND : AMP_ERR_TLS;
+	}
+	if (rc > 0)
+		AMP_LOG_D("tls", "%s: %d certificates could not be parsed and are ignored", ca_file, rc);
+	rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+					 MBEDTLS_SSL_PRESET_DEFAULT);
+	if (rc != 0) {
+		set_error(t, "TLS configuration", rc);
+		return AMP_ERR_TLS;
+	}
+	/* Debian's mbedTLS 2.28 still enables TLS 1.0 and 1.1: set the floor explicitly. */
+#ifdef AMP_MBEDTLS_3
+	mbedtls_ssl_conf_min_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+	mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+#if CONFIG_TLS_MAX_FRAG_LEN != 0 && defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
+	mbedtls_ssl_conf_max_frag_len(&t->conf, CONFIG_TLS_MAX_FRAG_LEN == 512    ? MBEDTLS_SSL_MAX_FRAG_LEN_512
+						: CONFIG_TLS_MAX_FRAG_LEN == 1024 ? MBEDTLS_SSL_MAX_FRAG_LEN_1024
+						: CONFIG_TLS_MAX_FRAG_LEN == 2048 ? MBEDTLS_SSL_MAX_FRAG_LEN_2048
+										  : MBEDTLS_SSL_MAX_FRAG_LEN_4096);
+#endif
+	rc = mbedtls_ssl_setup(&t->ssl, &t->conf);
+	if (rc != 0) {
+		set_error(t, "TLS setup", rc);
+		return AMP_ERR_TLS;
+	}
+	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+	t->configured = true;
+	return AMP_OK;
+}
+
+static int handshake(struct amp_tls *t, const char *host)
+{
+	uint32_t flags;
+	int rc = mbedtls_ssl_session_reset(&t->ssl);
+
+	if (rc == 0)
+		rc = mbedtls_ssl_set_hostname(&t->ssl, host);
+	if (rc != 0) {
+		set_error(t, "TLS session", rc);
+		return AMP_ERR_TLS;
+	}
+	do
+		rc = mbedtls_ssl_handshake(&t->ssl);
+	while (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE);
+	if (rc == 0)
+		return AMP_OK;
+	if (rc == MBEDTLS_ERR_SSL_TIMEOUT) {
+		snprintf(t->error, sizeof(t->error), "TLS handshake with %s timed out", host);
+		return AMP_ERR_TIMEOUT;
+	}
+	flags = mbedtls_ssl_get_verify_result(&t->ssl);
+	if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags != 0 && flags != (uint32_t)-1) {
+		char info[256];
+		char *nl;
+
+		mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
+		/* verify_info writes one line per problem: keep the first for a one-line message */
+		nl = strchr(info, '\n');
+		if (nl)
+			*nl = '\0';
+		snprintf(t->error, sizeof(t->error), "certificate of %s not trusted: %s", host, info);
+		return AMP_ERR_TLS;
+	}
+	set_error(t, "TLS handshake", rc);
+	return AMP_ERR_TLS;
+}
+
+int amp_tls_connect(struct amp_tls *t, const char *host, uint16_t port)
+{
+	int rc;
+
+	amp_tls_close(t);
+	t->error[0] = '\0';
+	rc = port_tcp_connect(&t->sock, host, port, t->timeout_ms);
+	if (rc != AMP_OK) {
+		snprintf(t->error, sizeof(t->error), "connect to %s:%u: %s", host, (unsigned)port, amp_strerror(rc));
+		return rc;
+	}
+	if (t->use_tls) {
+		if (!t->configured) {
+			snprintf(t->error, sizeof(t->error), "TLS not set up");
+			port_tcp_close(&t->sock);
+			return AMP_ERR_TLS;
+		}
+		rc = handshake(t, host);
+		if (rc != AMP_OK) {
+			port_tcp_close(&t->sock);
+			return rc;
+		}
+	}
+	t->connected = true;
+	return AMP_OK;
+}
+
+static int map_ssl_error(struct amp_tls *t, int rc, const char *what)
+{
+	if (rc == MBEDTLS_ERR_SSL_TIMEOUT)
+		return AMP_ERR_TIMEOUT;
+	if (rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF || rc == 0)
+		return AMP_ERR_CLOSED;
+	set_error(t, what, rc);
+	return AMP_ERR_TLS;
+}
+
+int amp_tls_write_all(struct amp_tls *t, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	if (!t->connected)
+		return AMP_ERR_CLOSED;
+	while (len > 0) {
+		int n;
+
+		if (t->use_tls) {
+			n = mbedtls_ssl_write(&t->ssl, p, len);
+			if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
+				continue;
+			if (n <= 0)
+				return map_ssl_error(t, n, "TLS write");
+		} else {
+			n = port_tcp_send(&t->sock, p, len, t->timeout_ms);
+			if (n < 0)
+				return n;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return AMP_OK;
+}
+
+int amp_tls_read(struct amp_tls *t, void *buf, size_t len)
+{
+	if (!t->connected)
+		return AMP_ERR_CLOSED;
+	if (!t->use_tls)
+		return port_tcp_recv(&t->sock, buf, len, t->timeout_ms);
+	for (;;) {
+		int n = mbedtls_ssl_read(&t->ssl, buf, len);
+
+		if (n > 0)
+			return n;
+		if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+		if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+			continue;
+#endif
+		return map_ssl_error(t, n, "TLS read");
+	}
+}
+
+void amp_tls_close(struct amp_tls *t)
+{
+	if (t->connected && t->use_tls)
+		(void)mbedtls_ssl_close_notify(&t->ssl);
+	t->connected = false;
+	port_tcp_close(&t->sock);
+}
+
+void amp_tls_free(struct amp_tls *t)
+{
+	amp_tls_close(t);
+	mbedtls_ssl_free(&t->ssl);
+	mbedtls_ssl_config_free(&t->conf);
+	mbedtls_x509_crt_free(&t->ca);
+	mbedtls_ctr_drbg_free(&t->drbg);
+	t->configured = false;
+}
