@@ -1,0 +1,153 @@
+/* Collector framework: file reads under the configured roots, values into the frame, one pass over all collectors. */
+#include "collector.h"
+#include "log.h"
+#include "port.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MOD "collector"
+
+/* Kconfig decides which collectors exist; CMake compiles collector_<name>.c only when it is chosen. */
+const struct amp_collector *const amp_collectors[] = {
+#ifdef CONFIG_COLLECTOR_CPU
+	&amp_collector_cpu,
+#endif
+#ifdef CONFIG_COLLECTOR_MEMINFO
+	&amp_collector_meminfo,
+#endif
+#ifdef CONFIG_COLLECTOR_LOADAVG
+	&amp_collector_loadavg,
+#endif
+	NULL, /* keeps the array non-empty (C forbids an empty initializer) when every collector is off */
+};
+const unsigned amp_collector_count = sizeof(amp_collectors) / sizeof(amp_collectors[0]) - 1;
+
+static void count_drop(struct amp_collect_ctx *ctx, const struct amp_family *fam, int why)
+{
+	/* One debug line per collection: a full registry would otherwise log every series every interval. */
+	if (ctx->dropped_series == 0)
+		AMP_LOG_D(MOD, "%s: series dropped (%s); further drops this collection are only counted",
+			  fam != NULL && fam->name != NULL ? fam->name : "?", amp_strerror(why));
+	if (ctx->dropped_series < UINT32_MAX)
+		ctx->dropped_series++;
+}
+
+/*
+ * A value that finds no room in the frame is counted in dropped_series too: it is as lost as a series the
+ * registry refused, and collectors carry on either way, so the count is the only trace it leaves.
+ */
+int amp_collect_emit(struct amp_collect_ctx *ctx, const struct amp_family *fam, const struct amp_label *labels,
+		     unsigned label_count, double value)
+{
+	amp_series_id id;
+	int rc;
+
+	if (ctx->entries == NULL || ctx->entry_count >= ctx->entry_cap) {
+		count_drop(ctx, fam, AMP_ERR_FULL);
+		return AMP_ERR_FULL;
+	}
+	rc = amp_registry_intern(ctx->reg, fam, labels, label_count, &id);
+	if (rc != AMP_OK) {
+		count_drop(ctx, fam, rc);
+		return AMP_OK;
+	}
+	ctx->entries[ctx->entry_count].id = id;
+	ctx->entries[ctx->entry_count].value = value;
+	ctx->entry_count++;
+	return AMP_OK;
+}
+
+/*
+ * Besides the errors collector.h lists, returns AMP_ERR_FULL for a path longer than CONFIG_MAX_PATH_LEN - 1
+ * and AMP_ERR_INVALID for a NULL root, name or buffer. Logs every outcome but success: a missing file at
+ * debug (kernels differ in what they have), anything else as a warning naming the path.
+ */
+int amp_collect_read(struct amp_collect_ctx *ctx, const char *root, const char *rel, size_t *len)
+{
+	char path[CONFIG_MAX_PATH_LEN];
+	size_t root_len;
+	int n, rc;
+
+	*len = 0;
+	if (root == NULL || rel == NULL || ctx->buf == NULL) {
+		AMP_LOG_W(MOD, "%s: no root, file name or read buffer", rel != NULL ? rel : "?");
+		return AMP_ERR_INVALID;
+	}
+	root_len = strlen(root);
+	n = snprintf(path, sizeof(path), "%s%s%s", root, root_len > 0 && root[root_len - 1] == '/' ? "" : "/", rel);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		AMP_LOG_W(MOD, "%.80s%s/%s: path longer than %d bytes, not read", root, root_len > 80 ? "..." : "", rel,
+			  CONFIG_MAX_PATH_LEN - 1);
+		return AMP_ERR_FULL;
+	}
+	rc = port_read_file(path, ctx->buf, ctx->buf_cap, len);
+	if (rc == AMP_ERR_NOTFOUND)
+		AMP_LOG_D(MOD, "%s: not found, skipped", path);
+	else if (rc == AMP_ERR_FULL)
+		AMP_LOG_W(MOD, "%s: larger than the %zu-byte read buffer (CONFIG_PROC_FILE_BUF_BYTES)", path,
+			  ctx->buf_cap);
+	else if (rc != AMP_OK)
+		AMP_LOG_W(MOD, "%s: %s", path, amp_strerror(rc));
+	if (rc != AMP_OK)
+		*len = 0;
+	return rc;
+}
+
+/*
+ * Sorts the frame by series id and keeps one entry per id. Insertion sort: after the first collection the
+ * ids come out almost in order (the registry numbers series as it first sees them), so this is close to
+ * linear, needs no memory and no qsort. It is stable, and a duplicate id (a malformed file naming cpu0
+ * twice) keeps the value emitted last, as node_exporter's map assignments would.
+ */
+static void sort_unique(struct amp_collect_ctx *ctx)
+{
+	struct amp_frame_entry *e = ctx->entries;
+	unsigned n = ctx->entry_count;
+	unsigned out = 0;
+
+	for (unsigned i = 1; i < n; i++) {
+		struct amp_frame_entry cur = e[i];
+		unsigned j = i;
+
+		while (j > 0 && e[j - 1].id > cur.id) {
+			e[j] = e[j - 1];
+			j--;
+		}
+		e[j] = cur;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (out > 0 && e[out - 1].id == e[i].id)
+			e[out - 1] = e[i];
+		else
+			e[out++] = e[i];
+	}
+	ctx->entry_count = out;
+}
+
+/*
+ * A collector that fails keeps what it emitted: each collector emits a value only once it has parsed it
+ * whole, so those values are sound, and one odd line should not hide the rest of a file.
+ */
+unsigned amp_collect_all(struct amp_collect_ctx *ctx)
+{
+	unsigned failed = 0;
+
+	ctx->entry_count = 0;
+	ctx->dropped_series = 0;
+	for (unsigned i = 0; i < amp_collector_count; i++) {
+		const struct amp_collector *c = amp_collectors[i];
+		int rc;
+
+		if (c == NULL)
+			continue;
+		rc = c->collect(ctx);
+		if (rc != AMP_OK) {
+			AMP_LOG_D(MOD, "%s: failed: %s", c->name, amp_strerror(rc));
+			failed++;
+		}
+	}
+	if (ctx->entries != NULL)
+		sort_unique(ctx);
+	return failed;
+}
