@@ -37,7 +37,14 @@ uint64_t port_monotonic_ms(void);
 /* Milliseconds since the Unix epoch by the wall clock, which may be wrong on a device without RTC. */
 int64_t port_realtime_ms(void);
 
+/* Sleeps up to `ms`; returns early when a signal arrives (so a stop request is seen at once). */
 void port_sleep_ms(uint32_t ms);
+
+/* Makes SIGTERM and SIGINT request a stop instead of killing the process, and ignores SIGPIPE. */
+void port_stop_signals_install(void);
+
+/* True once SIGTERM or SIGINT arrived. */
+int port_stop_requested(void);
 
 /* Fills `buf` with cryptographically secure random bytes. Returns 0 or AMP_ERR_IO. */
 int port_random(void *buf, size_t len);

@@ -281,7 +281,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _forward(self, body):
         up = self.server.upstream
         headers = {h: self.headers[h] for h in FORWARDED_HEADERS if self.headers.get(h) is not None}
-        conn = http.client.HTTPConnection(up.hostname, up.port or 80, timeout=30)
+        if up.scheme == "https":
+            conn = http.client.HTTPSConnection(up.hostname, up.port or 443, timeout=30,
+                                               context=self.server.upstream_tls)
+        else:
+            conn = http.client.HTTPConnection(up.hostname, up.port or 80, timeout=30)
         try:
             conn.request("POST", self.server.upstream_target, body=body, headers=headers)
             resp = conn.getresponse()
@@ -339,7 +343,8 @@ def parse_args(argv):
     ap.add_argument("--cert", required=True, help="PEM server certificate (chain) file")
     ap.add_argument("--key", required=True, help="PEM private key file of the certificate")
     ap.add_argument("--upstream", required=True,
-                    help="plain http:// URL of the real receiver, e.g. http://127.0.0.1:9090/api/v1/write")
+                    help="http:// or https:// URL of the real receiver, e.g. http://127.0.0.1:9090/api/v1/write")
+    ap.add_argument("--upstream-ca", help="PEM CA file that verifies an https:// upstream (default: the system's)")
     ap.add_argument("--region", required=True, help="region the credential scope must name, e.g. us-east-1")
     ap.add_argument("--service", default="aps", help="service the credential scope must name (default aps)")
     ap.add_argument("--access-key", required=True, help="access key id the credential scope must name")
@@ -352,8 +357,8 @@ def parse_args(argv):
     ap.add_argument("--stats", help='JSON file rewritten after every request: {"verified": n, "rejected": m}')
     args = ap.parse_args(argv)
     up = urllib.parse.urlsplit(args.upstream)
-    if up.scheme != "http" or not up.hostname:
-        ap.error("--upstream must be a plain http:// URL")
+    if up.scheme not in ("http", "https") or not up.hostname:
+        ap.error("--upstream must be an http:// or https:// URL")
     if not 0 <= args.listen_port <= 65535:
         ap.error("--listen-port must be 0..65535")
     return args, up
@@ -382,7 +387,8 @@ def main(argv=None):
         server = TLSServer((args.listen_host, args.listen_port), context,
                            verifier=Verifier(args.access_key, secret, token, args.region, args.service,
                                              args.max_skew_seconds),
-                           stats=Stats(args.stats), upstream=upstream, upstream_target=target)
+                           stats=Stats(args.stats), upstream=upstream, upstream_target=target,
+                           upstream_tls=ssl.create_default_context(cafile=args.upstream_ca))
     except OSError as exc:
         log(f"cannot listen on {args.listen_host}:{args.listen_port}: {exc}")
         return 2

@@ -1,0 +1,75 @@
+# Shared helpers of the integration test and the demo: certificates, a local Prometheus receiver,
+# queries. Every server started here is bounded by `timeout` and stopped by its own pid on exit.
+# shellcheck shell=bash
+
+AMP_PY=/usr/bin/python3   # Debian's python: it has python3-botocore; a pyenv one earlier on PATH may not
+
+amp_pids=()
+
+amp_cleanup() {
+	local pid
+	for pid in "${amp_pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${amp_pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	amp_pids=()
+}
+
+# A free TCP port on loopback.
+amp_free_port() {
+	"$AMP_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# amp_make_certs DIR: a test CA and a server certificate for "localhost" (mbedTLS 2.28 matches DNS names only).
+amp_make_certs() {
+	local dir=$1
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=amp-agent test CA" \
+		-keyout "$dir/ca.key" -out "$dir/ca.pem" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+		-keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$dir/server.ext"
+	openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+		-days 2 -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+	# A second CA that signed nothing here: trusting it must make the agent refuse the server.
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=unrelated CA" \
+		-keyout "$dir/other-ca.key" -out "$dir/other-ca.pem" 2>/dev/null
+}
+
+# amp_wait_port PORT SECONDS: waits until something listens on 127.0.0.1:PORT.
+amp_wait_port() {
+	local port=$1 deadline=$((SECONDS + $2))
+	while ((SECONDS < deadline)); do
+		if "$AMP_PY" -c "import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# amp_start_prometheus DIR PORT MAX_SECONDS: Prometheus as a TLS remote-write receiver on loopback.
+amp_start_prometheus() {
+	local dir=$1 port=$2 max=$3
+	mkdir -p "$dir/prom-data"
+	printf 'global:\n  scrape_interval: 1h\n' >"$dir/prometheus.yml"
+	printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\n' "$dir/server.pem" "$dir/server.key" >"$dir/web.yml"
+	timeout "$max" prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/prom-data" \
+		--web.listen-address="127.0.0.1:$port" --web.enable-remote-write-receiver \
+		--web.config.file="$dir/web.yml" --log.level=warn >"$dir/prometheus.log" 2>&1 &
+	amp_pids+=($!)
+	amp_wait_port "$port" 30 || { echo "prometheus did not start:"; cat "$dir/prometheus.log"; return 1; }
+}
+
+# amp_query DIR PORT PROMQL: prints the query's result vector as "labels-json value" lines.
+amp_query() {
+	local dir=$1 port=$2 q=$3
+	curl -sS --fail --cacert "$dir/ca.pem" --data-urlencode "query=$q" \
+		"https://localhost:$port/api/v1/query" |
+		"$AMP_PY" -c 'import json,sys
+d = json.load(sys.stdin)
+for r in d["data"]["result"]:
+    print(json.dumps(r["metric"], sort_keys=True), r["value"][1])'
+}
