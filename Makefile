@@ -8,9 +8,9 @@ CMAKE_FLAGS ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libmbedtls-dev nanopb libnanopb-dev protobuf-compiler \
 	libsnappy-dev libinih-dev libcmocka-dev python3-kconfiglib python3-protobuf prometheus \
-	python3-botocore openssl curl ca-certificates
+	python3-botocore openssl curl ca-certificates valgrind cppcheck
 
-.PHONY: all build deps test test-unit test-asan test-integration test-integration-asan demo menuconfig clean
+.PHONY: all build deps lint test test-valgrind test-unit test-asan test-integration test-integration-asan demo menuconfig clean
 
 all: build
 
@@ -45,7 +45,25 @@ test-integration: build
 test-integration-asan: test-asan
 	tests/integration/e2e.sh $(ASAN_BUILD)
 
-test: test-unit test-asan test-integration test-integration-asan
+# The unit tests under valgrind memcheck: any error or leak fails.
+test-valgrind: build
+	@set -e; for t in $(BUILD)/tests/test_*; do \
+		[ -x "$$t" ] || continue; \
+		echo "valgrind $$(basename $$t)"; \
+		(cd $(BUILD)/tests && AMP_TEST_FIXTURES=$(CURDIR)/tests/fixtures \
+			AMP_SIGV4_VECTORS=$$(cmake -L -N .. | sed -n 's/^AMP_SIGV4_VECTORS:PATH=//p') \
+			AMP_PROTOC=$$(command -v protoc) AMP_PROTO_DIR=$(CURDIR)/proto \
+			valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			./$$(basename $$t) >/tmp/amp-valgrind.log 2>&1) || { cat /tmp/amp-valgrind.log; exit 1; }; \
+	done; echo "valgrind: all unit tests clean"
+
+# Static analysis of the agent, the ports and the tests' port.
+lint: build
+	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q --std=c11 \
+		-I firmware -I port -I tests/port -I $(BUILD)/generated -I $(BUILD)/proto \
+		firmware/*.c port/posix/*.c tests/port/*.c
+
+test: lint test-unit test-valgrind test-asan test-integration test-integration-asan
 
 demo: deps build
 	tests/integration/demo.sh $(BUILD)

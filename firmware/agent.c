@@ -194,12 +194,15 @@ int amp_agent_run(void)
 	static char last_failure[sizeof(res.message) + 300];
 	uint64_t next = port_monotonic_ms();
 
-	AMP_LOG_I("agent", "pushing to %s every %u ms", agent_cfg->url_text, (unsigned)agent_cfg->interval_ms);
+	/* host and path only: a query string may carry a receiver's token */
+	AMP_LOG_I("agent", "pushing to %s:%u%.*s every %u ms", agent_cfg->url.host, (unsigned)agent_cfg->url.port,
+		  (int)strcspn(agent_cfg->url.path, "?"), agent_cfg->url.path, (unsigned)agent_cfg->interval_ms);
 	while (!port_stop_requested()) {
 		uint64_t now = port_monotonic_ms();
-		int rc;
 
 		if (now >= next) {
+			int rc;
+
 			/* a collection that cannot be stored was logged; pushing the older ones still helps */
 			if (amp_agent_collect() != AMP_OK)
 				AMP_LOG_D("agent", "collection at %llu ms not stored", (unsigned long long)now);

@@ -30,16 +30,17 @@ struct amp_collect_ctx {
 };
 
 /*
- * Adds `value` for the series (fam, labels) to the frame. A series the registry refuses is counted in
- * ctx->dropped_series and logged once at debug; the collection goes on. Returns 0 or AMP_ERR_FULL when
- * the frame has no room (which the caller treats the same way).
+ * Adds `value` for the series (fam, labels) to the frame. A series the registry refuses, or a value that
+ * finds no room in the frame, is counted in ctx->dropped_series and logged once per collection at debug;
+ * the collection goes on. Returns 0, or AMP_ERR_FULL when the frame is full (callers may stop emitting).
  */
 int amp_collect_emit(struct amp_collect_ctx *ctx, const struct amp_family *fam, const struct amp_label *labels,
 		     unsigned label_count, double value);
 
 /*
  * Reads "<root>/<rel>" into ctx->buf. Returns 0, AMP_ERR_NOTFOUND (the caller skips the collector
- * silently: this kernel has no such file), AMP_ERR_FULL (file larger than the buffer) or AMP_ERR_IO.
+ * silently: this kernel has no such file), AMP_ERR_FULL (file larger than the buffer, or the path longer
+ * than CONFIG_MAX_PATH_LEN), AMP_ERR_INVALID (NULL root, name or buffer) or AMP_ERR_IO.
  */
 int amp_collect_read(struct amp_collect_ctx *ctx, const char *root, const char *rel, size_t *len) AMP_MUST_CHECK;
 
@@ -59,9 +60,10 @@ extern const struct amp_collector amp_collector_meminfo;
 extern const struct amp_collector amp_collector_loadavg;
 
 /*
- * Runs every compiled-in collector once into ctx (entries reset first). A collector whose file is
- * missing is skipped silently (debug log); one that fails to parse is logged and skipped. Returns the
- * number of collectors that failed.
+ * Runs every compiled-in collector once into ctx (entries reset first), then sorts the entries by
+ * series id (a duplicate id keeps the last value). A collector whose file is missing is skipped silently
+ * (debug log); one that fails to parse is logged, and keeps the values it emitted before the failure
+ * (each was fully parsed). Returns the number of collectors that failed.
  */
 unsigned amp_collect_all(struct amp_collect_ctx *ctx);
 

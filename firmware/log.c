@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <syslog.h>
+#include "port.h"
 
 static enum amp_log_level log_level = AMP_LOG_INFO;
 static int log_syslog;
@@ -25,9 +25,7 @@ enum amp_log_level amp_log_get_level(void)
 void amp_log_use_syslog(int on)
 {
 	if (on && !log_syslog)
-		openlog("amp-agent", LOG_PID, LOG_DAEMON);
-	else if (!on && log_syslog)
-		closelog();
+		port_syslog_open();
 	log_syslog = on;
 }
 
@@ -44,7 +42,6 @@ int amp_log_level_parse(const char *text, enum amp_log_level *out)
 
 void amp_log_write(enum amp_log_level level, const char *module, const char *fmt, ...)
 {
-	static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	char line[512];
 	va_list ap;
 	int n;
@@ -63,7 +60,7 @@ void amp_log_write(enum amp_log_level level, const char *module, const char *fmt
 			*p = ' ';
 	}
 	if (log_syslog) {
-		syslog(syslog_prio[level], "%s", line);
+		port_syslog_write((int)level, line);
 		return;
 	}
 	fprintf(stderr, "%s\n", line);

@@ -147,7 +147,6 @@ int amp_push_send(struct amp_push *p, const void *body, size_t len, struct amp_p
 	uint64_t deadline = port_monotonic_ms() + p->cfg->remote_timeout_ms;
 	size_t head_len;
 	int rc, stale;
-	int reused;
 
 	memset(res, 0, sizeof(*res));
 	res->retry_after_s = -1;
@@ -158,7 +157,8 @@ int amp_push_send(struct amp_push *p, const void *body, size_t len, struct amp_p
 	}
 	p->requests++;
 	for (int attempt = 0;; attempt++) {
-		reused = p->conn.connected;
+		int reused = p->conn.connected;
+
 		if (!reused) {
 			rc = arm_deadline(p, deadline);
 			if (rc == AMP_OK)

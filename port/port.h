@@ -56,6 +56,12 @@ int port_random(void *buf, size_t len);
  */
 int port_read_file(const char *path, char *buf, size_t cap, size_t *len);
 
+/* Opens the system log (ident "amp-agent", facility daemon). */
+void port_syslog_open(void);
+
+/* Writes one line to the system log; level 0 error, 1 warning, 2 info, 3 debug. */
+void port_syslog_write(int level, const char *line);
+
 /* Clock ticks per second of /proc/stat's CPU times (sysconf(_SC_CLK_TCK)). */
 long port_clock_ticks_per_second(void);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -256,6 +257,18 @@ int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
 	buf[used] = '\0';
 	*len = used;
 	return rc;
+}
+
+void port_syslog_open(void)
+{
+	openlog("amp-agent", LOG_PID, LOG_DAEMON);
+}
+
+void port_syslog_write(int level, const char *line)
+{
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+
+	syslog(prio[level < 0 ? 0 : level > 3 ? 3 : level], "%s", line);
 }
 
 long port_clock_ticks_per_second(void)

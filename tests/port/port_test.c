@@ -262,6 +262,16 @@ int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
 	return rc;
 }
 
+void port_syslog_open(void)
+{
+}
+
+/* The test port's system log is stderr, marked, so tests can capture it. */
+void port_syslog_write(int level, const char *line)
+{
+	fprintf(stderr, "syslog[%d] %s\n", level, line);
+}
+
 long port_clock_ticks_per_second(void)
 {
 	return 100;

@@ -116,6 +116,10 @@ static void test_no_allocation_per_cycle(void **state)
 	counting = 0;
 	amp_agent_stop();
 	assert_true(port_test_auto_requests() >= WARMUP_CYCLES + CYCLES);
+	/* valgrind replaces malloc itself, so the interposition never sees a call: under memcheck the
+	 * cycles above are checked for memory errors and leaks, and the plain run counts allocations */
+	if (getenv("LD_PRELOAD") != NULL && strstr(getenv("LD_PRELOAD"), "vgpreload") != NULL)
+		return;
 	printf("allocations per cycle over %d cycles: agent %.2f, libraries %.2f (libsnappy allocates per compression)\n",
 	       CYCLES, (double)own_calls / CYCLES, (double)library_calls / CYCLES);
 	if (own_calls != 0)
