@@ -74,10 +74,13 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 
 int amp_agent_collect(void)
 {
-	unsigned failed = amp_collect_all(&collect_ctx);
-	int64_t now = port_realtime_ms();
+	unsigned failed;
+	int64_t now;
 	int rc;
 
+	collect_ctx.now_ms = port_monotonic_ms();
+	failed = amp_collect_all(&collect_ctx);
+	now = port_realtime_ms();
 	if (failed > 0)
 		AMP_LOG_D("agent", "%u collectors failed this collection", failed);
 	if (collect_ctx.dropped_series > 0)

@@ -1,5 +1,6 @@
 /* Collector framework: file reads under the configured roots, values into the frame, one pass over all collectors. */
 #include "collector.h"
+#include "collector_internal.h"
 #include "log.h"
 #include "port.h"
 
@@ -150,4 +151,130 @@ unsigned amp_collect_all(struct amp_collect_ctx *ctx)
 	if (ctx->entries != NULL)
 		sort_unique(ctx);
 	return failed;
+}
+
+const char *amp_parse_skip_blanks(const char *p, const char *end)
+{
+	while (p < end && amp_parse_is_blank(*p))
+		p++;
+	return p;
+}
+
+const char *amp_parse_u64(const char *p, const char *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *start = p;
+
+	while (p < end && *p >= '0' && *p <= '9') {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return NULL;
+		v = v * 10 + d;
+		p++;
+	}
+	if (p == start || (p < end && !amp_parse_is_blank(*p)))
+		return NULL;
+	*out = v;
+	return p;
+}
+
+const char *amp_parse_i64(const char *p, const char *end, int64_t *out)
+{
+	bool neg = p < end && *p == '-';
+	uint64_t v;
+	const char *q = amp_parse_u64(neg ? p + 1 : p, end, &v);
+
+	if (q == NULL || v > (uint64_t)INT64_MAX + (neg ? 1u : 0u))
+		return NULL;
+	*out = neg ? (v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+	return q;
+}
+
+const char *amp_parse_decimal(const char *p, const char *end, double *out)
+{
+	static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	bool neg = p < end && *p == '-';
+	uint64_t mantissa = 0;
+	unsigned digits = 0, frac = 0;
+
+	if (neg)
+		p++;
+	/* Leading zeros carry no precision: skip them so "0.000123" keeps its 3 digits. */
+	while (p < end && *p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9')
+		p++;
+	if (p >= end || *p < '0' || *p > '9')
+		return NULL;
+	while (p < end && *p >= '0' && *p <= '9') {
+		if (++digits > 15)
+			return NULL;
+		mantissa = mantissa * 10 + (uint64_t)(*p++ - '0');
+	}
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (mantissa != 0 || *p != '0')
+				digits++;
+			if (digits > 15 || frac == 15)
+				return NULL;
+			mantissa = mantissa * 10 + (uint64_t)(*p++ - '0');
+			frac++;
+		}
+	}
+	if (p < end && !amp_parse_is_blank(*p))
+		return NULL;
+	/* Both operands are exact, so the one division is correctly rounded, as strtod would be. */
+	*out = (double)mantissa / pow10[frac];
+	if (neg)
+		*out = -*out;
+	return p;
+}
+
+void amp_lines_init(struct amp_lines *it, const char *buf, size_t len)
+{
+	it->pos = buf;
+	it->end = buf + len;
+	it->lineno = 0;
+}
+
+bool amp_lines_next(struct amp_lines *it, const char **line, const char **le)
+{
+	const char *nl;
+
+	if (it->pos >= it->end)
+		return false;
+	nl = memchr(it->pos, '\n', (size_t)(it->end - it->pos));
+	*line = it->pos;
+	*le = nl != NULL ? nl : it->end;
+	it->pos = nl != NULL ? nl + 1 : it->end;
+	it->lineno++;
+	return true;
+}
+
+void amp_bad_lines_init(struct amp_bad_lines *bad, const struct amp_collect_ctx *ctx, const char *module,
+			const char *root, const char *file, uint64_t *last_warn_ms)
+{
+	bad->module = module;
+	bad->root = root;
+	bad->file = file;
+	bad->last_warn_ms = last_warn_ms;
+	bad->now_ms = ctx->now_ms;
+	bad->count = 0;
+}
+
+void amp_bad_line(struct amp_bad_lines *bad, unsigned lineno, const char *why)
+{
+	/* *last_warn_ms == 0 means never warned: the first bad line ever always warns. */
+	bool warn = bad->count++ == 0 &&
+		    (*bad->last_warn_ms == 0 || bad->now_ms - *bad->last_warn_ms >= AMP_BAD_LINE_WARN_INTERVAL_MS);
+
+	if (warn) {
+		*bad->last_warn_ms = bad->now_ms != 0 ? bad->now_ms : 1;
+		AMP_LOG_W(bad->module, "%s/%s: line %u: %s, line skipped (further reports for 10 min at debug)",
+			  bad->root, bad->file, lineno, why);
+	} else {
+		AMP_LOG_D(bad->module, "%s/%s: line %u: %s, line skipped", bad->root, bad->file, lineno, why);
+	}
 }

@@ -1,6 +1,7 @@
 /* cpu collector: time each CPU spent in each mode, from /proc/stat, as node_exporter's node_cpu_*seconds_total. */
 /* Documentation/filesystems/proc.rst (1.8, /proc/stat): cpuN lines count time per mode in USER_HZ ticks. */
 #include "collector.h"
+#include "collector_internal.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -29,52 +30,6 @@ static const char *const mode_names[CPU_MODES] = {
 	"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal",
 };
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static const char *skip_blanks(const char *p, const char *end)
-{
-	while (p < end && is_blank(*p))
-		p++;
-	return p;
-}
-
-/* One field of decimal digits ending at a blank or the line's end; NULL on anything else or on overflow. */
-static const char *parse_u64(const char *p, const char *end, uint64_t *out)
-{
-	uint64_t v = 0;
-	const char *start = p;
-
-	while (p < end && *p >= '0' && *p <= '9') {
-		unsigned d = (unsigned)(*p - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return NULL;
-		v = v * 10 + d;
-		p++;
-	}
-	if (p == start || (p < end && !is_blank(*p)))
-		return NULL;
-	*out = v;
-	return p;
-}
-
-struct bad_lines {
-	const char *root;
-	unsigned count;
-};
-
-/* The first bad line of a read is a warning; the rest go to debug, so a broken file cannot flood the log. */
-static void bad_line(struct bad_lines *bad, unsigned lineno, const char *why)
-{
-	if (bad->count++ == 0)
-		AMP_LOG_W(MOD, "%s/" STAT_FILE ": line %u: %s, line skipped", bad->root, lineno, why);
-	else
-		AMP_LOG_D(MOD, "%s/" STAT_FILE ": line %u: %s, line skipped", bad->root, lineno, why);
-}
-
 /*
  * Parses one "cpuN v1 v2 ..." line (the "cpu" prefix already matched, p after it) into *id and ticks[];
  * returns the column count, or 0 with *why set when the line is malformed.
@@ -84,20 +39,20 @@ static unsigned parse_cpu_line(const char *p, const char *end, uint64_t *id, uin
 {
 	unsigned n = 0;
 
-	p = parse_u64(p, end, id);
+	p = amp_parse_u64(p, end, id);
 	if (p == NULL || *id > CPU_MAX_ID) {
 		*why = "bad cpu number";
 		return 0;
 	}
-	p = skip_blanks(p, end);
+	p = amp_parse_skip_blanks(p, end);
 	while (p < end && n < CPU_COLUMNS) {
-		p = parse_u64(p, end, &ticks[n]);
+		p = amp_parse_u64(p, end, &ticks[n]);
 		if (p == NULL) {
 			*why = "column is not an unsigned decimal";
 			return 0;
 		}
 		n++;
-		p = skip_blanks(p, end);
+		p = amp_parse_skip_blanks(p, end);
 	}
 	if (n < CPU_MIN_COLUMNS) {
 		*why = "fewer than 4 columns";
@@ -113,9 +68,11 @@ static unsigned parse_cpu_line(const char *p, const char *end, uint64_t *id, uin
  */
 static int cpu_collect(struct amp_collect_ctx *ctx)
 {
-	struct bad_lines bad = {ctx->procfs, 0};
-	const char *pos, *end;
-	unsigned lineno = 0, cpus = 0;
+	static uint64_t last_warn_ms;
+	struct amp_bad_lines bad;
+	struct amp_lines lines;
+	const char *line, *le;
+	unsigned cpus = 0;
 	double tck;
 	size_t len;
 	int rc;
@@ -131,26 +88,21 @@ static int cpu_collect(struct amp_collect_ctx *ctx)
 	if (rc != AMP_OK)
 		return rc;
 
-	pos = ctx->buf;
-	end = ctx->buf + len;
-	while (pos < end) {
-		const char *line = pos;
-		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
-		const char *le = nl != NULL ? nl : end;
+	amp_bad_lines_init(&bad, ctx, MOD, ctx->procfs, STAT_FILE, &last_warn_ms);
+	amp_lines_init(&lines, ctx->buf, len);
+	while (amp_lines_next(&lines, &line, &le)) {
 		uint64_t ticks[CPU_COLUMNS];
 		uint64_t id;
 		const char *why = NULL;
 		char cpu_label[12];
 		unsigned n;
 
-		pos = nl != NULL ? nl + 1 : end;
-		lineno++;
 		/* Only cpuN lines; "cpu " is the sum of them, and intr, ctxt, btime... belong to other collectors. */
-		if (le - line < 3 || memcmp(line, "cpu", 3) != 0 || (le - line > 3 && is_blank(line[3])))
+		if (le - line < 3 || memcmp(line, "cpu", 3) != 0 || (le - line > 3 && amp_parse_is_blank(line[3])))
 			continue;
 		n = parse_cpu_line(line + 3, le, &id, ticks, &why);
 		if (n == 0) {
-			bad_line(&bad, lineno, why);
+			amp_bad_line(&bad, lines.lineno, why);
 			continue;
 		}
 		cpus++;

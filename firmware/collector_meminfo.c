@@ -1,6 +1,7 @@
 /* meminfo collector: the kernel's memory counters from /proc/meminfo, as node_exporter's node_memory_* gauges. */
 /* Documentation/filesystems/proc.rst, "meminfo": "Key: value kB" lines (kB = 1024 bytes), HugePages_* are counts. */
 #include "collector.h"
+#include "collector_internal.h"
 #include "log.h"
 
 #include <stdbool.h>
@@ -55,38 +56,6 @@ static const struct meminfo_field fields[] = {
 
 #define FIELD_COUNT (sizeof(fields) / sizeof(fields[0]))
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static const char *skip_blanks(const char *p, const char *end)
-{
-	while (p < end && is_blank(*p))
-		p++;
-	return p;
-}
-
-/* One field of decimal digits ending at a blank or the line's end; NULL on anything else or on overflow. */
-static const char *parse_u64(const char *p, const char *end, uint64_t *out)
-{
-	uint64_t v = 0;
-	const char *start = p;
-
-	while (p < end && *p >= '0' && *p <= '9') {
-		unsigned d = (unsigned)(*p - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return NULL;
-		v = v * 10 + d;
-		p++;
-	}
-	if (p == start || (p < end && !is_blank(*p)))
-		return NULL;
-	*out = v;
-	return p;
-}
-
 static const struct meminfo_field *find_field(const char *key, size_t key_len, unsigned *hint)
 {
 	for (unsigned k = 0; k < FIELD_COUNT; k++) {
@@ -99,20 +68,6 @@ static const struct meminfo_field *find_field(const char *key, size_t key_len, u
 		}
 	}
 	return NULL;
-}
-
-struct bad_lines {
-	const char *root;
-	unsigned count;
-};
-
-/* The first bad line of a read is a warning; the rest go to debug, so a broken file cannot flood the log. */
-static void bad_line(struct bad_lines *bad, unsigned lineno, const char *why)
-{
-	if (bad->count++ == 0)
-		AMP_LOG_W(MOD, "%s/" MEMINFO_FILE ": line %u: %s, line skipped", bad->root, lineno, why);
-	else
-		AMP_LOG_D(MOD, "%s/" MEMINFO_FILE ": line %u: %s, line skipped", bad->root, lineno, why);
 }
 
 /*
@@ -133,15 +88,15 @@ static const struct meminfo_field *parse_line(const char *line, const char *le, 
 		*why = "no \"Key:\"";
 		return NULL;
 	}
-	p = parse_u64(skip_blanks(colon + 1, le), le, &v);
+	p = amp_parse_u64(amp_parse_skip_blanks(colon + 1, le), le, &v);
 	if (p == NULL) {
 		*why = "value is not an unsigned decimal";
 		return NULL;
 	}
-	p = skip_blanks(p, le);
+	p = amp_parse_skip_blanks(p, le);
 	if (le - p >= 2 && p[0] == 'k' && p[1] == 'B') {
 		kb = true;
-		p = skip_blanks(p + 2, le);
+		p = amp_parse_skip_blanks(p + 2, le);
 	}
 	if (p != le) {
 		*why = "unexpected text after the value";
@@ -173,9 +128,11 @@ static const struct meminfo_field *parse_line(const char *line, const char *le, 
  */
 static int meminfo_collect(struct amp_collect_ctx *ctx)
 {
-	struct bad_lines bad = {ctx->procfs, 0};
-	const char *pos, *end;
-	unsigned lineno = 0, known = 0, hint = 0;
+	static uint64_t last_warn_ms;
+	struct amp_bad_lines bad;
+	struct amp_lines lines;
+	const char *line, *le;
+	unsigned known = 0, hint = 0;
 	size_t len;
 	int rc;
 
@@ -185,24 +142,19 @@ static int meminfo_collect(struct amp_collect_ctx *ctx)
 	if (rc != AMP_OK)
 		return rc;
 
-	pos = ctx->buf;
-	end = ctx->buf + len;
-	while (pos < end) {
-		const char *line = pos;
-		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
-		const char *le = nl != NULL ? nl : end;
+	amp_bad_lines_init(&bad, ctx, MOD, ctx->procfs, MEMINFO_FILE, &last_warn_ms);
+	amp_lines_init(&lines, ctx->buf, len);
+	while (amp_lines_next(&lines, &line, &le)) {
 		const struct meminfo_field *f;
 		const char *why;
 		double value;
 
-		pos = nl != NULL ? nl + 1 : end;
-		lineno++;
-		if (skip_blanks(line, le) == le)
+		if (amp_parse_skip_blanks(line, le) == le)
 			continue;
 		f = parse_line(line, le, &hint, &value, &why);
 		if (f == NULL) {
 			if (why != NULL)
-				bad_line(&bad, lineno, why);
+				amp_bad_line(&bad, lines.lineno, why);
 			continue;
 		}
 		known++;
