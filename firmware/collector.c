@@ -20,9 +20,125 @@ const struct amp_collector *const amp_collectors[] = {
 #ifdef CONFIG_COLLECTOR_LOADAVG
 	&amp_collector_loadavg,
 #endif
+#ifdef CONFIG_COLLECTOR_STAT
+	&amp_collector_stat,
+#endif
+#ifdef CONFIG_COLLECTOR_VMSTAT
+	&amp_collector_vmstat,
+#endif
+#ifdef CONFIG_COLLECTOR_NETDEV
+	&amp_collector_netdev,
+#endif
+#ifdef CONFIG_COLLECTOR_DISKSTATS
+	&amp_collector_diskstats,
+#endif
+#ifdef CONFIG_COLLECTOR_FILESYSTEM
+	&amp_collector_filesystem,
+#endif
+#ifdef CONFIG_COLLECTOR_THERMAL_ZONE
+	&amp_collector_thermal_zone,
+#endif
+#ifdef CONFIG_COLLECTOR_HWMON
+	&amp_collector_hwmon,
+#endif
+#ifdef CONFIG_COLLECTOR_PRESSURE
+	&amp_collector_pressure,
+#endif
+#ifdef CONFIG_COLLECTOR_UNAME
+	&amp_collector_uname,
+#endif
+#ifdef CONFIG_COLLECTOR_OS
+	&amp_collector_os,
+#endif
+#ifdef CONFIG_COLLECTOR_TIME
+	&amp_collector_time,
+#endif
+#ifdef CONFIG_COLLECTOR_TIMEX
+	&amp_collector_timex,
+#endif
+#ifdef CONFIG_COLLECTOR_ENTROPY
+	&amp_collector_entropy,
+#endif
+#ifdef CONFIG_COLLECTOR_FILEFD
+	&amp_collector_filefd,
+#endif
+#ifdef CONFIG_COLLECTOR_SCHEDSTAT
+	&amp_collector_schedstat,
+#endif
+#ifdef CONFIG_COLLECTOR_SOFTNET
+	&amp_collector_softnet,
+#endif
+#ifdef CONFIG_COLLECTOR_CPUFREQ
+	&amp_collector_cpufreq,
+#endif
+#ifdef CONFIG_COLLECTOR_POWERSUPPLYCLASS
+	&amp_collector_powersupplyclass,
+#endif
+#ifdef CONFIG_COLLECTOR_NETCLASS
+	&amp_collector_netclass,
+#endif
+#ifdef CONFIG_COLLECTOR_CONNTRACK
+	&amp_collector_conntrack,
+#endif
+#ifdef CONFIG_COLLECTOR_NETSTAT
+	&amp_collector_netstat,
+#endif
+#ifdef CONFIG_COLLECTOR_SOCKSTAT
+	&amp_collector_sockstat,
+#endif
+#ifdef CONFIG_COLLECTOR_TEXTFILE
+	&amp_collector_textfile,
+#endif
 	NULL, /* keeps the array non-empty (C forbids an empty initializer) when every collector is off */
 };
 const unsigned amp_collector_count = sizeof(amp_collectors) / sizeof(amp_collectors[0]) - 1;
+
+const char *const amp_collector_names[AMP_COLLECTOR_ID_COUNT] = {
+	[AMP_COLLECTOR_CPU] = "cpu",
+	[AMP_COLLECTOR_MEMINFO] = "meminfo",
+	[AMP_COLLECTOR_LOADAVG] = "loadavg",
+	[AMP_COLLECTOR_STAT] = "stat",
+	[AMP_COLLECTOR_VMSTAT] = "vmstat",
+	[AMP_COLLECTOR_NETDEV] = "netdev",
+	[AMP_COLLECTOR_DISKSTATS] = "diskstats",
+	[AMP_COLLECTOR_FILESYSTEM] = "filesystem",
+	[AMP_COLLECTOR_THERMAL_ZONE] = "thermal_zone",
+	[AMP_COLLECTOR_HWMON] = "hwmon",
+	[AMP_COLLECTOR_PRESSURE] = "pressure",
+	[AMP_COLLECTOR_UNAME] = "uname",
+	[AMP_COLLECTOR_OS] = "os",
+	[AMP_COLLECTOR_TIME] = "time",
+	[AMP_COLLECTOR_TIMEX] = "timex",
+	[AMP_COLLECTOR_ENTROPY] = "entropy",
+	[AMP_COLLECTOR_FILEFD] = "filefd",
+	[AMP_COLLECTOR_SCHEDSTAT] = "schedstat",
+	[AMP_COLLECTOR_SOFTNET] = "softnet",
+	[AMP_COLLECTOR_CPUFREQ] = "cpufreq",
+	[AMP_COLLECTOR_POWERSUPPLYCLASS] = "powersupplyclass",
+	[AMP_COLLECTOR_NETCLASS] = "netclass",
+	[AMP_COLLECTOR_CONNTRACK] = "conntrack",
+	[AMP_COLLECTOR_NETSTAT] = "netstat",
+	[AMP_COLLECTOR_SOCKSTAT] = "sockstat",
+	[AMP_COLLECTOR_TEXTFILE] = "textfile",
+};
+
+enum amp_collector_id amp_collector_lookup(const char *name)
+{
+	for (unsigned i = 0; i < AMP_COLLECTOR_ID_COUNT; i++) {
+		if (strcmp(amp_collector_names[i], name) == 0)
+			return (enum amp_collector_id)i;
+	}
+	return AMP_COLLECTOR_ID_COUNT;
+}
+
+int amp_collector_compiled(enum amp_collector_id id)
+{
+	for (unsigned i = 0; i < amp_collector_count; i++) {
+		if (amp_collectors[i]->id == id)
+			return 1;
+	}
+	return 0;
+}
 
 static void count_drop(struct amp_collect_ctx *ctx, const struct amp_family *fam, int why)
 {
@@ -140,7 +256,7 @@ unsigned amp_collect_all(struct amp_collect_ctx *ctx)
 		const struct amp_collector *c = amp_collectors[i];
 		int rc;
 
-		if (c == NULL)
+		if (c == NULL || (ctx->disabled & (1u << c->id)) != 0)
 			continue;
 		rc = c->collect(ctx);
 		if (rc != AMP_OK) {

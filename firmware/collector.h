@@ -28,6 +28,7 @@ struct amp_collect_ctx {
 	char *buf;               /* scratch for one file read, CONFIG_PROC_FILE_BUF_BYTES */
 	size_t buf_cap;
 	uint32_t dropped_series; /* series refused by the registry (full, invalid) this collection */
+	uint32_t disabled;       /* bit (1u << amp_collector_id) set: skip that collector ([collectors]) */
 };
 
 /*
@@ -45,8 +46,49 @@ int amp_collect_emit(struct amp_collect_ctx *ctx, const struct amp_family *fam, 
  */
 int amp_collect_read(struct amp_collect_ctx *ctx, const char *root, const char *rel, size_t *len) AMP_MUST_CHECK;
 
+/* Every collector amp-agent knows, compiled in or not ([collectors] names them; node_exporter's names). */
+enum amp_collector_id {
+	AMP_COLLECTOR_CPU,
+	AMP_COLLECTOR_MEMINFO,
+	AMP_COLLECTOR_LOADAVG,
+	AMP_COLLECTOR_STAT,
+	AMP_COLLECTOR_VMSTAT,
+	AMP_COLLECTOR_NETDEV,
+	AMP_COLLECTOR_DISKSTATS,
+	AMP_COLLECTOR_FILESYSTEM,
+	AMP_COLLECTOR_THERMAL_ZONE,
+	AMP_COLLECTOR_HWMON,
+	AMP_COLLECTOR_PRESSURE,
+	AMP_COLLECTOR_UNAME,
+	AMP_COLLECTOR_OS,
+	AMP_COLLECTOR_TIME,
+	AMP_COLLECTOR_TIMEX,
+	AMP_COLLECTOR_ENTROPY,
+	AMP_COLLECTOR_FILEFD,
+	AMP_COLLECTOR_SCHEDSTAT,
+	AMP_COLLECTOR_SOFTNET,
+	AMP_COLLECTOR_CPUFREQ,
+	AMP_COLLECTOR_POWERSUPPLYCLASS,
+	AMP_COLLECTOR_NETCLASS,
+	AMP_COLLECTOR_CONNTRACK,
+	AMP_COLLECTOR_NETSTAT,
+	AMP_COLLECTOR_SOCKSTAT,
+	AMP_COLLECTOR_TEXTFILE,
+	AMP_COLLECTOR_ID_COUNT,
+};
+
+/* Names of amp_collector_id values, as in [collectors] and node_exporter's --collector.<name>. */
+extern const char *const amp_collector_names[AMP_COLLECTOR_ID_COUNT];
+
+/* Returns the id of a collector name, or AMP_COLLECTOR_ID_COUNT. */
+enum amp_collector_id amp_collector_lookup(const char *name);
+
+/* True if the collector is compiled into this build. */
+int amp_collector_compiled(enum amp_collector_id id);
+
 struct amp_collector {
 	const char *name;
+	enum amp_collector_id id;
 	/* Returns 0, or a negative AMP_ERR_* when the source could not be parsed (logged by the collector). */
 	int (*collect)(struct amp_collect_ctx *ctx);
 };
@@ -59,6 +101,29 @@ extern const unsigned amp_collector_count;
 extern const struct amp_collector amp_collector_cpu;
 extern const struct amp_collector amp_collector_meminfo;
 extern const struct amp_collector amp_collector_loadavg;
+extern const struct amp_collector amp_collector_stat;
+extern const struct amp_collector amp_collector_vmstat;
+extern const struct amp_collector amp_collector_netdev;
+extern const struct amp_collector amp_collector_diskstats;
+extern const struct amp_collector amp_collector_filesystem;
+extern const struct amp_collector amp_collector_thermal_zone;
+extern const struct amp_collector amp_collector_hwmon;
+extern const struct amp_collector amp_collector_pressure;
+extern const struct amp_collector amp_collector_uname;
+extern const struct amp_collector amp_collector_os;
+extern const struct amp_collector amp_collector_time;
+extern const struct amp_collector amp_collector_timex;
+extern const struct amp_collector amp_collector_entropy;
+extern const struct amp_collector amp_collector_filefd;
+extern const struct amp_collector amp_collector_schedstat;
+extern const struct amp_collector amp_collector_softnet;
+extern const struct amp_collector amp_collector_cpufreq;
+extern const struct amp_collector amp_collector_powersupplyclass;
+extern const struct amp_collector amp_collector_netclass;
+extern const struct amp_collector amp_collector_conntrack;
+extern const struct amp_collector amp_collector_netstat;
+extern const struct amp_collector amp_collector_sockstat;
+extern const struct amp_collector amp_collector_textfile;
 
 /*
  * Runs every compiled-in collector once into ctx (entries reset first), then sorts the entries by

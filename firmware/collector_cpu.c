@@ -128,4 +128,4 @@ static int cpu_collect(struct amp_collect_ctx *ctx)
 	return AMP_OK;
 }
 
-const struct amp_collector amp_collector_cpu = {"cpu", cpu_collect};
+const struct amp_collector amp_collector_cpu = {"cpu", AMP_COLLECTOR_CPU, cpu_collect};

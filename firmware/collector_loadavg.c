@@ -52,4 +52,4 @@ static int loadavg_collect(struct amp_collect_ctx *ctx)
 	return AMP_OK;
 }
 
-const struct amp_collector amp_collector_loadavg = {"loadavg", loadavg_collect};
+const struct amp_collector amp_collector_loadavg = {"loadavg", AMP_COLLECTOR_LOADAVG, loadavg_collect};

@@ -169,4 +169,4 @@ static int meminfo_collect(struct amp_collect_ctx *ctx)
 	return AMP_OK;
 }
 
-const struct amp_collector amp_collector_meminfo = {"meminfo", meminfo_collect};
+const struct amp_collector amp_collector_meminfo = {"meminfo", AMP_COLLECTOR_MEMINFO, meminfo_collect};

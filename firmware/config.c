@@ -1,5 +1,6 @@
 /* Configuration: reads the INI file through inih with our own line reader, validates every key into fixed fields. */
 #include "config.h"
+#include "collector.h"
 #include "port.h"
 
 #include <ini.h>
@@ -31,11 +32,12 @@ enum cfg_section {
 	SEC_LABELS,
 	SEC_REMOTE_WRITE,
 	SEC_SIGV4,
+	SEC_COLLECTORS,
 	SEC_COUNT,
 	SEC_SKIP,      /* an unknown or malformed header, already reported: its keys are ignored */
 };
 
-static const char *const section_names[SEC_COUNT] = {"", "agent", "labels", "remote_write", "sigv4"};
+static const char *const section_names[SEC_COUNT] = {"", "agent", "labels", "remote_write", "sigv4", "collectors"};
 
 enum cfg_key {
 	KEY_INTERVAL,
@@ -95,6 +97,7 @@ struct cfg_ctx {
 	char prev_key[AMP_CONFIG_SHOW_MAX + 4]; /* the last key of this section, for the continuation error */
 	unsigned key_line[KEY_COUNT];        /* where each key was set; 0 = not given */
 	unsigned label_line[CONFIG_MAX_EXTRA_LABELS > 0 ? CONFIG_MAX_EXTRA_LABELS : 1];
+	unsigned collector_line[AMP_COLLECTOR_ID_COUNT];
 	bool labels_overflowed;
 	unsigned errors;
 	bool stopped;
@@ -700,6 +703,41 @@ static void add_label(struct cfg_ctx *ctx, const char *name, const char *value)
 	cfg->label_count++;
 }
 
+/* [collectors] name = true|false: any collector amp-agent knows; turning on one compiled out is an error. */
+static void set_collector(struct cfg_ctx *ctx, const char *name, const char *value)
+{
+	char shown[AMP_CONFIG_SHOW_MAX + 4];
+	const char *key = show(shown, sizeof(shown), name, strlen(name));
+	enum amp_collector_id id = amp_collector_lookup(name);
+	bool on;
+
+	if (id == AMP_COLLECTOR_ID_COUNT) {
+		line_error(ctx, key, "unknown collector");
+		return;
+	}
+	if (strcmp(value, "true") == 0) {
+		on = true;
+	} else if (strcmp(value, "false") == 0) {
+		on = false;
+	} else {
+		line_error(ctx, key, "expected true or false");
+		return;
+	}
+	if (ctx->collector_line[id] != 0) {
+		line_error(ctx, key, "duplicate key (first at line %u)", ctx->collector_line[id]);
+		return;
+	}
+	ctx->collector_line[id] = ctx->line;
+	if (on && !amp_collector_compiled(id)) {
+		line_error(ctx, key, "collector not compiled into this build (Kconfig CONFIG_COLLECTOR_*)");
+		return;
+	}
+	if (on)
+		ctx->cfg->collectors_disabled &= ~(1u << id);
+	else
+		ctx->cfg->collectors_disabled |= 1u << id;
+}
+
 /* The key whose *_file twin this is, or the reverse; KEY_COUNT when the key has no twin. */
 static enum cfg_key twin_key(enum cfg_key k)
 {
@@ -815,6 +853,10 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 	}
 	if (ctx->section == SEC_LABELS) {
 		add_label(ctx, name, value);
+		return 1;
+	}
+	if (ctx->section == SEC_COLLECTORS) {
+		set_collector(ctx, name, value);
 		return 1;
 	}
 	for (int i = 0; i < KEY_COUNT; i++) {

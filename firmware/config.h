@@ -35,6 +35,9 @@ struct amp_config {
 	enum amp_log_level log_level;              /* default info */
 	bool log_syslog;                           /* log_target = syslog */
 
+	/* [collectors]: bit (1u << amp_collector_id) set = turned off; every compiled-in collector is on by default */
+	uint32_t collectors_disabled;
+
 	/* [labels]: sorted by name once parsing ends */
 	struct amp_label_pair labels[CONFIG_MAX_EXTRA_LABELS > 0 ? CONFIG_MAX_EXTRA_LABELS : 1];
 	unsigned label_count;

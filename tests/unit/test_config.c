@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "collector.h"
 #include "config.h"
 #include "port.h"
 
@@ -412,6 +413,9 @@ static void test_options_and_sorted_labels(void **state)
 		"_private = x\n"
 		"Area = tokyo;1\n"
 		"env = prod  ; comment\n"
+		"[collectors]\n"
+		"meminfo = false\n"
+		"cpu = true\n"
 		"[remote_write]\n"
 		"url = http://[::1]:8080\n"
 		"remote_timeout = 2m\n"
@@ -444,6 +448,34 @@ static void test_options_and_sorted_labels(void **state)
 	assert_string_equal(cfg.labels[2].name, "env");
 	assert_string_equal(cfg.labels[2].value, "prod");
 	assert_string_equal(cfg.labels[3].name, "zone");
+	assert_int_equal(cfg.collectors_disabled, 1u << AMP_COLLECTOR_MEMINFO);
+}
+
+/* Turning on a collector this build left out is an error that says so (off is fine: the same file suits builds). */
+static void test_collector_compiled_out(void **state)
+{
+	struct amp_config cfg;
+	char text[256], path[512], want[1024];
+	unsigned id = 0;
+
+	(void)state;
+	while (id < AMP_COLLECTOR_ID_COUNT && amp_collector_compiled((enum amp_collector_id)id))
+		id++;
+	if (id == AMP_COLLECTOR_ID_COUNT)
+		skip(); /* every collector is compiled in */
+	snprintf(text, sizeof(text), "[collectors]\n%s = false\n[remote_write]\nurl = http://localhost/\n",
+		 amp_collector_names[id]);
+	write_text("off.ini", text, path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_int_equal(cfg.collectors_disabled, 1u << id);
+	snprintf(text, sizeof(text), "[collectors]\n%s = true\n[remote_write]\nurl = http://localhost/\n",
+		 amp_collector_names[id]);
+	write_text("on.ini", text, path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_ERR_CONFIG);
+	snprintf(want, sizeof(want),
+		 "error config: %s:2: [collectors] %s: collector not compiled into this build (Kconfig CONFIG_COLLECTOR_*)\n",
+		 path, amp_collector_names[id]);
+	assert_string_equal(out_buf, want);
 }
 
 static void test_bom_crlf_and_limits(void **state)
@@ -577,6 +609,10 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{"unknown key", "[agent]\nintervall = 15s\n" RW, E ":2: [agent] intervall: unknown key\n", 0},
+	{"unknown collector", "[collectors]\ncpux = false\n" RW, E ":2: [collectors] cpux: unknown collector\n", 0},
+	{"collector not a boolean", "[collectors]\ncpu = yes\n" RW, E ":2: [collectors] cpu: expected true or false\n", 0},
+	{"duplicate collector", "[collectors]\ncpu = false\ncpu = false\n" RW,
+	 E ":3: [collectors] cpu: duplicate key (first at line 2)\n", 0},
 	{"unknown section", "[agnet]\ninterval = 15s\n" RW,
 	 E ":1: [agnet]: unknown section (expected agent, labels, remote_write or sigv4)\n", 0},
 	{"text after section", "[agent] x\ninterval = 15s\n" RW, E ":1: [agent]: text after ']' (only a comment may follow)\n", 0},
@@ -796,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_full_example),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_options_and_sorted_labels),
+		cmocka_unit_test(test_collector_compiled_out),
 		cmocka_unit_test(test_bom_crlf_and_limits),
 		cmocka_unit_test(test_secret_files),
 		cmocka_unit_test(test_unreadable),
