@@ -62,6 +62,16 @@ void port_syslog_open(void);
 /* Writes one line to the system log; level 0 error, 1 warning, 2 info, 3 debug. */
 void port_syslog_write(int level, const char *line);
 
+/* Called by port_dir_list for each entry; a non-zero return stops the listing and is returned. */
+typedef int (*port_dir_fn)(void *ctx, const char *name, int is_dir);
+
+/*
+ * Calls fn for every entry of the directory `path` but "." and "..", in no particular order; `is_dir` is
+ * 1 for a directory (or a link to one), 0 otherwise. Uses no heap (no opendir).
+ * Returns 0, fn's non-zero value, AMP_ERR_NOTFOUND (no such directory) or AMP_ERR_IO.
+ */
+int port_dir_list(const char *path, port_dir_fn fn, void *ctx);
+
 /* Clock ticks per second of /proc/stat's CPU times (sysconf(_SC_CLK_TCK)). */
 long port_clock_ticks_per_second(void);
 

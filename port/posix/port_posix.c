@@ -8,6 +8,8 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -256,6 +258,48 @@ int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
 	close(fd);
 	buf[used] = '\0';
 	*len = used;
+	return rc;
+}
+
+int port_dir_list(const char *path, port_dir_fn fn, void *ctx)
+{
+	/* getdents64 into a static buffer: opendir would allocate on every call */
+	static char buf[8192] __attribute__((aligned(8)));
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = AMP_OK;
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? AMP_ERR_NOTFOUND : AMP_ERR_IO;
+	for (;;) {
+		ssize_t n = getdents64(fd, buf, sizeof(buf));
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = AMP_ERR_IO;
+			break;
+		}
+		for (ssize_t off = 0; off < n && rc == AMP_OK;) {
+			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
+			int is_dir = d->d_type == DT_DIR;
+
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+				continue;
+			/* /sys links its devices, and some file systems do not fill d_type: ask stat */
+			if (d->d_type == DT_LNK || d->d_type == DT_UNKNOWN) {
+				struct stat st;
+
+				is_dir = fstatat(fd, d->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+			}
+			rc = fn(ctx, d->d_name, is_dir);
+		}
+		if (rc != AMP_OK)
+			break;
+	}
+	close(fd);
 	return rc;
 }
 

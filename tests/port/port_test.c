@@ -3,7 +3,9 @@
 #include "port_test.h"
 #include "error.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -270,6 +272,31 @@ void port_syslog_open(void)
 void port_syslog_write(int level, const char *line)
 {
 	fprintf(stderr, "syslog[%d] %s\n", level, line);
+}
+
+int port_dir_list(const char *path, port_dir_fn fn, void *ctx)
+{
+	char full[1024];
+	DIR *d;
+	struct dirent *e;
+	int rc = AMP_OK;
+
+	if (snprintf(full, sizeof(full), "%s%s", file_root, path) >= (int)sizeof(full))
+		return AMP_ERR_NOTFOUND;
+	d = opendir(full);
+	if (d == NULL)
+		return AMP_ERR_NOTFOUND;
+	while (rc == AMP_OK && (e = readdir(d)) != NULL) {
+		char child[2048];
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(child, sizeof(child), "%s/%s", full, e->d_name);
+		rc = fn(ctx, e->d_name, stat(child, &st) == 0 && S_ISDIR(st.st_mode));
+	}
+	closedir(d);
+	return rc;
 }
 
 long port_clock_ticks_per_second(void)
