@@ -96,7 +96,6 @@ int amp_agent_collect(void)
 /* Fills the batch with the frames of the request in flight, choosing them when none is. */
 static void batch_load(void)
 {
-	size_t pos = 0;
 	unsigned avail = amp_ring_frames(&ring);
 
 	/* Frames of a partly sent batch pushed out of a full ring: start a new batch (the rest was counted as dropped). */
@@ -109,13 +108,9 @@ static void batch_load(void)
 	}
 	batch.reg = &registry;
 	batch.common = &common_labels;
+	batch.ring = &ring;
 	batch.frame_count = batch_frames;
 	batch.max_samples = 0;
-	for (unsigned i = 0; i < batch_frames; i++) {
-		int rc = amp_ring_get(&ring, i, &pos, &batch.frames[i]);
-
-		(void)rc; /* i < frames: always found */
-	}
 }
 
 static void batch_done(void)

@@ -1,7 +1,7 @@
 /*
- * Remote-write encoder. Frames hold (id, value) pairs in id order, so one cursor per frame walks every
- * frame in step: the next series is the smallest id under the cursors, and its samples are the frames
- * whose cursor shows it. nanopb callbacks read straight from there; nothing is copied per request.
+ * Remote-write encoder. The ring's walk yields the batch series by series in id order, each with its
+ * samples from every frame; nanopb callbacks read straight from the walk, so nothing is copied per
+ * request. A sizing pass decides how many series fit; the writing pass walks again.
  */
 #include "encoder.h"
 #include "remote.pb.h"
@@ -9,71 +9,45 @@
 #include <pb_encode.h>
 #include <string.h>
 
-struct cursor {
-	struct amp_frame_reader rd;
-	amp_series_id id;
-	double value;
-	int valid;
-};
-
 struct walk {
 	const struct amp_encoder_batch *b;
-	struct cursor cur[CONFIG_MAX_FRAMES_PER_REQUEST];
-	amp_series_id series;      /* the series being encoded */
+	struct amp_ring_walk ring;
 	amp_series_id end;         /* series at or above this are not in the request */
 	int bounded;               /* end applies */
+	int error;                 /* a corrupt frame stopped the walk */
 };
 
-static void cursor_step(struct cursor *c)
-{
-	c->valid = amp_frame_reader_next(&c->rd, &c->id, &c->value) == AMP_OK;
-}
-
-static void walk_start(struct walk *w, const struct amp_encoder_batch *b)
+static int walk_start(struct walk *w, const struct amp_encoder_batch *b)
 {
 	w->b = b;
 	w->bounded = 0;
-	for (unsigned f = 0; f < b->frame_count; f++) {
-		struct cursor *c = &w->cur[f];
-
-		amp_frame_reader_init(&c->rd, &b->frames[f]);
-		do
-			cursor_step(c);
-		while (c->valid && c->id < b->first_series);
-	}
+	w->error = 0;
+	return amp_ring_walk_start(&w->ring, b->ring, b->frame_count);
 }
 
-/* The next series under the cursors; 0 when none is left (or it is beyond the request's end). */
+/* Moves to the next series of the request; 0 when none is left. */
 static int walk_next(struct walk *w)
 {
-	int found = 0;
+	for (;;) {
+		int rc = amp_ring_walk_next(&w->ring);
 
-	for (unsigned f = 0; f < w->b->frame_count; f++) {
-		const struct cursor *c = &w->cur[f];
-
-		if (c->valid && (!found || c->id < w->series)) {
-			w->series = c->id;
-			found = 1;
-		}
+		if (rc < 0)
+			w->error = rc;
+		if (rc <= 0)
+			return 0;
+		if (w->ring.series < w->b->first_series)
+			continue;
+		return !(w->bounded && w->ring.series >= w->end);
 	}
-	return found && !(w->bounded && w->series >= w->end);
 }
 
 static uint32_t walk_samples(const struct walk *w)
 {
 	uint32_t n = 0;
 
-	for (unsigned f = 0; f < w->b->frame_count; f++)
-		n += w->cur[f].valid && w->cur[f].id == w->series;
+	for (unsigned f = 0; f < w->ring.frames; f++)
+		n += w->ring.present[f];
 	return n;
-}
-
-static void walk_advance(struct walk *w)
-{
-	for (unsigned f = 0; f < w->b->frame_count; f++) {
-		if (w->cur[f].valid && w->cur[f].id == w->series)
-			cursor_step(&w->cur[f]);
-	}
 }
 
 static bool encode_string(pb_ostream_t *stream, const pb_field_t *field, void *const *arg)
@@ -87,7 +61,7 @@ static bool encode_labels(pb_ostream_t *stream, const pb_field_t *field, void *c
 {
 	const struct walk *w = *arg;
 	struct amp_label set[AMP_LABELS_MAX];
-	unsigned n = amp_labels_of(w->b->reg, w->series, w->b->common, set);
+	unsigned n = amp_labels_of(w->b->reg, w->ring.series, w->b->common, set);
 
 	for (unsigned i = 0; i < n; i++) {
 		prometheus_Label l = prometheus_Label_init_zero;
@@ -107,14 +81,13 @@ static bool encode_samples(pb_ostream_t *stream, const pb_field_t *field, void *
 	const struct walk *w = *arg;
 
 	/* Frames are oldest first, so samples of the series come out in time order. */
-	for (unsigned f = 0; f < w->b->frame_count; f++) {
-		const struct cursor *c = &w->cur[f];
+	for (unsigned f = 0; f < w->ring.frames; f++) {
 		prometheus_Sample s;
 
-		if (!c->valid || c->id != w->series)
+		if (!w->ring.present[f])
 			continue;
-		s.value = c->value;
-		s.timestamp = w->b->frames[f].timestamp_ms;
+		s.value = w->ring.value[f];
+		s.timestamp = w->ring.timestamp[f];
 		if (!pb_encode_tag_for_field(stream, field) || !pb_encode_submessage(stream, prometheus_Sample_fields, &s))
 			return false;
 	}
@@ -141,9 +114,8 @@ static bool encode_timeseries(pb_ostream_t *stream, const pb_field_t *field, voi
 		if (!pb_encode_tag_for_field(stream, field) ||
 		    !pb_encode_submessage(stream, prometheus_TimeSeries_fields, &ts))
 			return false;
-		walk_advance(w);
 	}
-	return true;
+	return w->error == 0;
 }
 
 static size_t varint_len(size_t v)
@@ -159,7 +131,7 @@ static size_t varint_len(size_t v)
 
 int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, size_t *len)
 {
-	/* static: the cursors are large with many frames, and there is one request in flight */
+	/* static: the walk is large with many frames, and there is one request in flight */
 	static struct walk w;
 	prometheus_WriteRequest req = prometheus_WriteRequest_init_zero;
 	pb_ostream_t stream;
@@ -170,7 +142,8 @@ int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, si
 	b->complete = 1;
 
 	/* Sizing pass: take series while they fit the buffer and the sample limit. */
-	walk_start(&w, b);
+	if (walk_start(&w, b) != AMP_OK)
+		return AMP_ERR_INVALID;
 	while (walk_next(&w)) {
 		prometheus_TimeSeries ts;
 		uint32_t samples = walk_samples(&w);
@@ -184,25 +157,27 @@ int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, si
 			if (b->series == 0)
 				return AMP_ERR_FULL;
 			b->complete = 0;
-			b->next_series = w.series;
+			b->next_series = w.ring.series;
 			break;
 		}
 		total += size;
 		b->series++;
 		b->samples += samples;
-		walk_advance(&w);
 	}
+	if (w.error != 0)
+		return AMP_ERR_INVALID;
 	if (b->series == 0)
 		return AMP_ERR_NOTFOUND;
 
-	walk_start(&w, b);
+	if (walk_start(&w, b) != AMP_OK)
+		return AMP_ERR_INVALID;
 	w.bounded = !b->complete;
 	w.end = b->next_series;
 	req.timeseries.funcs.encode = encode_timeseries;
 	req.timeseries.arg = &w;
 	stream = pb_ostream_from_buffer(buf, cap);
 	if (!pb_encode(&stream, prometheus_WriteRequest_fields, &req))
-		return AMP_ERR_ENCODE;
+		return w.error != 0 ? AMP_ERR_INVALID : AMP_ERR_ENCODE;
 	*len = stream.bytes_written;
 	return AMP_OK;
 }

@@ -10,13 +10,14 @@
 #include <stdint.h>
 
 /*
- * What one request carries: samples of series first_series.. (in id order) from `frames` (oldest
- * first). A batch that does not fit one request is sent as several, each continuing at next_series.
+ * What one request carries: samples of series first_series.. (in id order) from the ring's oldest
+ * `frame_count` frames. A batch that does not fit one request is sent as several, each continuing at
+ * next_series.
  */
 struct amp_encoder_batch {
 	const struct amp_registry *reg;
 	const struct amp_labels_common *common;
-	struct amp_frame frames[CONFIG_MAX_FRAMES_PER_REQUEST];
+	const struct amp_ring *ring;
 	unsigned frame_count;
 	amp_series_id first_series;
 	uint32_t max_samples;        /* per request; 0 = no limit but the buffer */
@@ -32,7 +33,7 @@ struct amp_encoder_batch {
  * Encodes as much of the batch as fits `cap` bytes (and max_samples) into `buf`. Series are never split
  * within a request; samples of a series go oldest first.
  * Returns 0, AMP_ERR_NOTFOUND (no sample at or after first_series), AMP_ERR_FULL (not even one series
- * fits) or AMP_ERR_ENCODE.
+ * fits), AMP_ERR_INVALID (frame_count beyond the ring, or corrupt frames) or AMP_ERR_ENCODE.
  */
 int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, size_t *len) AMP_MUST_CHECK;
 

@@ -1,12 +1,29 @@
-/* The sample ring: frames (one collection each: a timestamp and values in series-id order), oldest first. */
+/*
+ * The sample ring: frames (one collection each: a timestamp and values in series-id order), oldest
+ * first, stored compactly. A frame is encoded against the one before it: its series set is "the same as
+ * before" in one byte or listed as id gaps, and each value costs 1 bit when unchanged, and otherwise a
+ * small integer delta when it is a decimal with few digits (counters, byte counts, ticks / 100), or its
+ * full 64 bits. Decoding walks all frames of a batch in step, series by series, as the encoder wants.
+ */
 #ifndef AMP_RING_H
 #define AMP_RING_H
 
 #include "collector.h"
 #include "error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define AMP_RING_PRESENT_BYTES ((CONFIG_MAX_SERIES + 7) / 8)
+
+/* What a series' next value is encoded against. */
+struct amp_ring_codec {
+	double value[CONFIG_MAX_SERIES];
+	int8_t scale[CONFIG_MAX_SERIES];        /* value == k / 10^scale exactly; -1: not such a decimal */
+	uint8_t present[AMP_RING_PRESENT_BYTES]; /* series of the frame */
+	uint32_t count;                          /* series in present[] */
+};
 
 struct amp_ring {
 	unsigned char *buf;
@@ -16,49 +33,68 @@ struct amp_ring {
 	size_t wrap;             /* while wrapped: end of the older frames, which continue at 0 */
 	int wrapped;             /* used bytes are [tail, wrap) + [0, head) rather than [tail, head) */
 	unsigned frames;
+	size_t bytes;            /* bytes the frames take */
 	uint64_t tail_seq;       /* sequence number of the oldest frame; frames are numbered from 0 */
 	uint64_t dropped_frames; /* frames pushed out by newer ones while the ring was full */
 	uint64_t dropped_samples;
 	uint64_t samples;        /* samples held */
-};
-
-/* One frame as stored; read its samples with amp_frame_reader. */
-struct amp_frame {
-	uint64_t seq;
-	int64_t timestamp_ms;
-	uint32_t count;
-	const unsigned char *data;
-};
-
-struct amp_frame_reader {
-	struct amp_frame frame;
-	uint32_t next;
+	struct amp_ring_codec head_state; /* after the newest frame: what the next frame is encoded against */
+	struct amp_ring_codec tail_state; /* before the oldest frame: where decoding starts */
 };
 
 /* Uses `storage` (cap bytes, owned by the caller, statically allocated) as an empty ring. Cannot fail. */
 void amp_ring_init(struct amp_ring *r, void *storage, size_t cap);
 
 /*
- * Appends a frame of `count` entries (ids ascending, unique). When the ring is full the oldest frames
- * go first, counted in dropped_frames/dropped_samples. Returns 0, AMP_ERR_INVALID (ids not ascending)
- * or AMP_ERR_FULL (the frame alone is larger than the ring).
+ * Appends a frame of `count` entries (ids ascending, unique, below CONFIG_MAX_SERIES). When the ring is
+ * full the oldest frames go first, counted in dropped_frames/dropped_samples. Not reentrant (one staging
+ * buffer serves every ring). Returns 0, AMP_ERR_INVALID (ids not ascending or out of range) or
+ * AMP_ERR_FULL (the frame alone is larger than the ring: then everything held is dropped and counted, and
+ * the ring starts afresh).
  */
 int amp_ring_push(struct amp_ring *r, int64_t timestamp_ms, const struct amp_frame_entry *entries,
 		  unsigned count) AMP_MUST_CHECK;
 
 unsigned amp_ring_frames(const struct amp_ring *r);
 
-/*
- * Frame iteration, oldest first: *pos = 0 starts at the oldest frame; returns 0 and fills `out` while a
- * frame exists at that position, AMP_ERR_NOTFOUND past the newest. `index` counts frames from the oldest.
- */
-int amp_ring_get(const struct amp_ring *r, unsigned index, size_t *pos, struct amp_frame *out);
+/* True when series `id` was in the newest frame (for staleness markers). */
+bool amp_ring_head_has(const struct amp_ring *r, amp_series_id id);
 
 /* Releases every frame whose sequence number is below `seq` (those a receiver accepted). */
 void amp_ring_release_before(struct amp_ring *r, uint64_t seq);
 
-void amp_frame_reader_init(struct amp_frame_reader *rd, const struct amp_frame *f);
-/* Next sample of the frame; returns 0, or AMP_ERR_NOTFOUND at the end. */
-int amp_frame_reader_next(struct amp_frame_reader *rd, amp_series_id *id, double *value);
+/*
+ * A walk over the oldest `frames` frames, series by series in id order. After amp_ring_walk_next()
+ * returned 1, `series` is the series, and for each frame f, present[f] says whether it has a sample and
+ * value[f] is that sample; timestamp[f] is frame f's time.
+ */
+struct amp_ring_walk {
+	const struct amp_ring *r;
+	unsigned frames;
+	struct amp_ring_walk_frame {
+		const unsigned char *ids;      /* explicit frames: the id gaps still to read */
+		const unsigned char *ids_end;
+		const unsigned char *bits;     /* the value bit stream */
+		size_t bit_len;
+		size_t bit_pos;
+		uint32_t ids_left;
+		amp_series_id next_id;
+		bool explicit_ids;
+		bool has_next;
+		bool started;
+	} f[CONFIG_MAX_FRAMES_PER_REQUEST];
+	int64_t timestamp[CONFIG_MAX_FRAMES_PER_REQUEST];
+	uint64_t first_seq;
+	uint32_t tail_scan;                      /* frame 0 with the tail's series set: next id to look at */
+	amp_series_id series;
+	bool present[CONFIG_MAX_FRAMES_PER_REQUEST];
+	double value[CONFIG_MAX_FRAMES_PER_REQUEST];
+};
+
+/* Starts a walk over the oldest `frames` frames (at most CONFIG_MAX_FRAMES_PER_REQUEST and the ring's). */
+int amp_ring_walk_start(struct amp_ring_walk *w, const struct amp_ring *r, unsigned frames) AMP_MUST_CHECK;
+
+/* Moves to the next series with a sample in any frame. Returns 1, 0 at the end, or AMP_ERR_INVALID (corrupt). */
+int amp_ring_walk_next(struct amp_ring_walk *w) AMP_MUST_CHECK;
 
 #endif

@@ -1,149 +1,236 @@
-/* Tests of the sample ring against a simple model: order, wrap-around, drop-oldest, release. */
+/*
+ * Tests of the sample ring against a simple model: exact values (bit for bit) through the compact coding,
+ * series sets that change, wrap-around, drop-oldest with counts, release, and walks over any prefix.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ring.h"
 
 #define MODEL_MAX 4096
+#define SERIES 200
 
 struct model_frame {
 	uint64_t seq;
 	int64_t ts;
 	unsigned count;
+	amp_series_id id[SERIES];
+	double value[SERIES];
 };
 
 static struct model_frame model[MODEL_MAX];
 static unsigned model_head, model_len;
+static struct amp_ring ring;
+static double last[SERIES];
 
-static void model_check(const struct amp_ring *r)
+static struct model_frame *model_at(unsigned i)
 {
-	size_t pos = 0;
-	struct amp_frame f;
-
-	assert_int_equal(amp_ring_frames(r), model_len);
-	for (unsigned i = 0; i < model_len; i++) {
-		const struct model_frame *m = &model[(model_head + i) % MODEL_MAX];
-		struct amp_frame_reader rd;
-		amp_series_id id;
-		double v;
-		unsigned n = 0;
-
-		assert_int_equal(amp_ring_get(r, i, &pos, &f), AMP_OK);
-		assert_int_equal(f.seq, m->seq);
-		assert_int_equal(f.timestamp_ms, m->ts);
-		assert_int_equal(f.count, m->count);
-		amp_frame_reader_init(&rd, &f);
-		while (amp_frame_reader_next(&rd, &id, &v) == AMP_OK) {
-			/* values encode (timestamp, id) so that a misplaced byte shows */
-			assert_int_equal(id, n * 3);
-			assert_true(v == (double)m->ts * 1000.0 + id);
-			n++;
-		}
-		assert_int_equal(n, m->count);
-	}
-	assert_int_equal(amp_ring_get(r, model_len, &pos, &f), AMP_ERR_NOTFOUND);
+	return &model[(model_head + i) % MODEL_MAX];
 }
 
-static void push_frame(struct amp_ring *r, uint64_t seq, int64_t ts, unsigned count, uint64_t *dropped)
+static int same(double a, double b)
 {
-	static struct amp_frame_entry e[512];
-	uint64_t before = r->dropped_frames;
+	return memcmp(&a, &b, sizeof(a)) == 0;
+}
 
-	for (unsigned i = 0; i < count; i++) {
-		e[i].id = (amp_series_id)(i * 3);
-		e[i].value = (double)ts * 1000.0 + e[i].id;
+/* Walks the oldest n frames and compares every sample, bit for bit, with the model. */
+static void check_walk(unsigned n)
+{
+	static struct amp_ring_walk w;
+	unsigned seen[CONFIG_MAX_FRAMES_PER_REQUEST] = {0};
+	int rc;
+	int prev = -1;
+
+	assert_int_equal(amp_ring_walk_start(&w, &ring, n), AMP_OK);
+	for (unsigned f = 0; f < n; f++)
+		assert_int_equal(w.timestamp[f], model_at(f)->ts);
+	while ((rc = amp_ring_walk_next(&w)) == 1) {
+		assert_true((int)w.series > prev);
+		prev = w.series;
+		for (unsigned f = 0; f < n; f++) {
+			const struct model_frame *m = model_at(f);
+			unsigned k = seen[f];
+			int has = k < m->count && m->id[k] == w.series;
+
+			assert_int_equal(w.present[f], has);
+			if (has) {
+				if (!same(w.value[f], m->value[k]))
+					fail_msg("frame %u series %u: %.17g != %.17g", f, w.series, w.value[f], m->value[k]);
+				seen[f]++;
+			}
+		}
 	}
-	assert_int_equal(amp_ring_push(r, ts, e, count), AMP_OK);
-	/* the model drops as many oldest frames as the ring reported */
-	for (uint64_t d = before; d < r->dropped_frames; d++) {
+	assert_int_equal(rc, 0);
+	for (unsigned f = 0; f < n; f++)
+		assert_int_equal(seen[f], model_at(f)->count);
+}
+
+static double next_value(unsigned id, int kind)
+{
+	static const double specials[] = {0.0, -0.0, INFINITY, -INFINITY, 1e300, 5e-324};
+	uint64_t stale = 0x7ff0000000000002ull;
+	double v;
+
+	switch (kind) {
+	case 0: return last[id];                                         /* unchanged */
+	case 1: return last[id] + (double)(rand() % 50);                 /* small counter step */
+	case 2: return (double)(rand() % 1000000) / 100.0;               /* ticks / 100 */
+	case 3: return (double)rand() * 1024.0;                          /* kB * 1024 */
+	case 4: return (double)rand() / (double)RAND_MAX;                /* arbitrary fraction */
+	case 5: memcpy(&v, &stale, sizeof(v)); return v;                 /* staleness marker */
+	case 6: return specials[rand() % 6];
+	case 7: return (double)((int64_t)rand() * 1000003) - 5e15;       /* large, negative */
+	default: return -(double)(rand() % 1000) / 1000.0;
+	}
+}
+
+static void push_random(uint64_t seq, uint64_t *dropped)
+{
+	static struct amp_frame_entry e[SERIES];
+	struct model_frame *m;
+	uint64_t before = ring.dropped_frames;
+	unsigned n = 0;
+	int keep_set = rand() % 4 != 0 && model_len > 0;
+
+	for (unsigned id = 0; id < SERIES; id++) {
+		/* most collections have the same series as the one before (the 1-byte "same set" frames) */
+		int present = keep_set ? 0 : rand() % 3 != 0;
+
+		if (keep_set) {
+			const struct model_frame *p = model_at(model_len - 1);
+
+			for (unsigned k = 0; k < p->count; k++)
+				present |= p->id[k] == id;
+		}
+		if (!present)
+			continue;
+		e[n].id = (amp_series_id)id;
+		e[n].value = next_value(id, rand() % 9);
+		if (!isnan(e[n].value))
+			last[id] = e[n].value;
+		n++;
+	}
+	assert_int_equal(amp_ring_push(&ring, (int64_t)seq * 15000, e, n), AMP_OK);
+	for (uint64_t d = before; d < ring.dropped_frames; d++) {
 		model_head = (model_head + 1) % MODEL_MAX;
 		model_len--;
 	}
-	*dropped += r->dropped_frames - before;
-	model[(model_head + model_len) % MODEL_MAX] = (struct model_frame){seq, ts, count};
+	*dropped += ring.dropped_frames - before;
+	m = model_at(model_len);
+	m->seq = seq;
+	m->ts = (int64_t)seq * 15000;
+	m->count = n;
+	for (unsigned k = 0; k < n; k++) {
+		m->id[k] = e[k].id;
+		m->value[k] = e[k].value;
+	}
 	model_len++;
 }
 
-static void test_random_push_and_release(void **state)
+static void test_random_push_walk_release(void **state)
 {
-	static unsigned char storage[3000];
-	struct amp_ring r;
+	static unsigned char storage[6000];
 	uint64_t seq = 0, dropped = 0, released = 0;
 
 	(void)state;
 	srand(7);
 	model_head = model_len = 0;
-	amp_ring_init(&r, storage, sizeof(storage));
-	for (int step = 0; step < 20000; step++) {
+	memset(last, 0, sizeof(last));
+	amp_ring_init(&ring, storage, sizeof(storage));
+	for (int step = 0; step < 6000; step++) {
 		int action = rand() % 10;
 
-		if (action < 7) {
-			push_frame(&r, seq, (int64_t)seq * 15000, (unsigned)(rand() % 60), &dropped);
-			seq++;
-		} else if (model_len > 0) {
+		if (action < 6) {
+			push_random(seq++, &dropped);
+		} else if (action < 8 && model_len > 0) {
 			unsigned k = (unsigned)(rand() % (int)model_len) + 1;
-			uint64_t upto = model[(model_head + k - 1) % MODEL_MAX].seq + 1;
 
-			amp_ring_release_before(&r, upto);
+			amp_ring_release_before(&ring, model_at(k - 1)->seq + 1);
 			model_head = (model_head + k) % MODEL_MAX;
 			model_len -= k;
 			released += k;
 		}
-		model_check(&r);
+		assert_int_equal(amp_ring_frames(&ring), model_len);
+		if (model_len > 0) {
+			unsigned max = model_len < CONFIG_MAX_FRAMES_PER_REQUEST ? model_len : CONFIG_MAX_FRAMES_PER_REQUEST;
+
+			check_walk((unsigned)(rand() % (int)max) + 1);
+		}
 	}
 	/* every frame is either still held, released or counted as dropped: none vanish */
 	assert_int_equal(seq, model_len + dropped + released);
-	assert_int_equal(r.dropped_frames, dropped);
+	assert_int_equal(ring.dropped_frames, dropped);
 	assert_true(dropped > 0);
+	assert_true(released > 0);
 }
 
 static void test_refuses_unsorted_and_oversized(void **state)
 {
-	static unsigned char storage[256];
-	struct amp_ring r;
+	static unsigned char storage[64];
 	struct amp_frame_entry e[32] = {{5, 1.0}, {5, 2.0}};
 
 	(void)state;
-	amp_ring_init(&r, storage, sizeof(storage));
-	assert_int_equal(amp_ring_push(&r, 1, e, 2), AMP_ERR_INVALID);
-	for (unsigned i = 0; i < 32; i++)
+	amp_ring_init(&ring, storage, sizeof(storage));
+	assert_int_equal(amp_ring_push(&ring, 1, e, 2), AMP_ERR_INVALID);
+	e[0].id = CONFIG_MAX_SERIES;
+	assert_int_equal(amp_ring_push(&ring, 1, e, 1), AMP_ERR_INVALID);
+	for (unsigned i = 0; i < 32; i++) {
 		e[i].id = (amp_series_id)i;
-	assert_int_equal(amp_ring_push(&r, 1, e, 32), AMP_ERR_FULL);
-	assert_int_equal(amp_ring_frames(&r), 0);
+		e[i].value = (double)rand() / 3.0;
+	}
+	/* a frame larger than the ring: refused, counted, and the ring stays usable */
+	assert_int_equal(amp_ring_push(&ring, 1, e, 32), AMP_ERR_FULL);
+	assert_int_equal(amp_ring_frames(&ring), 0);
+	assert_int_equal(ring.dropped_samples, 32);
+	assert_int_equal(amp_ring_push(&ring, 2, e, 2), AMP_OK);
+	model_head = 0;
+	model_len = 1;
+	model[0] = (struct model_frame){.seq = 1, .ts = 2, .count = 2, .id = {0, 1}, .value = {e[0].value, e[1].value}};
+	check_walk(1);
 }
 
-static void test_full_ring_drops_oldest_and_counts(void **state)
+/* The point of the coding: unchanged values cost a bit, counters a byte or two. */
+static void test_compact(void **state)
 {
-	static unsigned char storage[16 + 10 * 4 + 16 + 10 * 4];
-	struct amp_ring r;
-	struct amp_frame_entry e[4] = {{0, 1}, {1, 2}, {2, 3}, {3, 4}};
-	struct amp_frame f;
-	size_t pos = 0;
+	static unsigned char storage[1 << 20];
+	static struct amp_frame_entry e[500];
+	size_t bytes_after_first;
 
 	(void)state;
-	amp_ring_init(&r, storage, sizeof(storage));
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(amp_ring_push(&r, i, e, 4), AMP_OK);
-	assert_int_equal(amp_ring_frames(&r), 2);
-	assert_int_equal(r.dropped_frames, 1);
-	assert_int_equal(r.dropped_samples, 4);
-	assert_int_equal(amp_ring_get(&r, 0, &pos, &f), AMP_OK);
-	assert_int_equal(f.timestamp_ms, 1);
-	assert_int_equal(f.seq, 1);
+	amp_ring_init(&ring, storage, sizeof(storage));
+	for (int f = 0; f < 100; f++) {
+		for (unsigned i = 0; i < 500; i++) {
+			e[i].id = (amp_series_id)i;
+			if (i < 300)
+				e[i].value = 4096.0 * 1024;                            /* constant gauges */
+			else if (i < 450)
+				e[i].value = (double)(1000000 + f * (int)i * 7) / 100.0; /* cpu-seconds-like counters */
+			else
+				e[i].value = (double)(123456789 + f * 1500);           /* byte counters */
+		}
+		assert_int_equal(amp_ring_push(&ring, f * 15000, e, 500), AMP_OK);
+		if (f == 0)
+			bytes_after_first = ring.bytes;
+	}
+	printf("ring: %.3f bytes per sample after the first collection\n",
+	       (double)(ring.bytes - bytes_after_first) / (99.0 * 500));
+	assert_true((double)(ring.bytes - bytes_after_first) / (99.0 * 500) < 1.5);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_push_and_release),
+		cmocka_unit_test(test_random_push_walk_release),
 		cmocka_unit_test(test_refuses_unsorted_and_oversized),
-		cmocka_unit_test(test_full_ring_drops_oldest_and_counts),
+		cmocka_unit_test(test_compact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
