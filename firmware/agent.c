@@ -1,4 +1,8 @@
-/* Agent loop and the statically allocated state it owns: registry, ring, request buffers, connection. */
+/*
+ * The agent loop and the statically allocated state it owns: registry, ring, request buffers, connection.
+ * One thread: collect when due, push when a batch is due and no backoff holds it, sleep until the next of
+ * those deadlines. While a request waits on the network, the port's idle hook keeps collecting on time.
+ */
 #include "agent.h"
 #include "collector.h"
 #include "compress.h"
@@ -14,6 +18,12 @@
 
 /* snappy's worst case for n input bytes is 32 + n + n / 6 (snappy_max_compressed_length). */
 #define COMPRESSED_BUF_BYTES (32 + CONFIG_REQUEST_BUF_BYTES + CONFIG_REQUEST_BUF_BYTES / 6)
+/* A Retry-After longer than this is a broken server, not advice. */
+#define RETRY_AFTER_MAX_MS (3600u * 1000u)
+/* A refused batch's reason is logged again at most this often. */
+#define DROP_LOG_INTERVAL_MS (10u * 60u * 1000u)
+/* Prometheus's staleness marker: a NaN no arithmetic produces. */
+#define STALE_NAN_BITS 0x7ff0000000000002ull
 
 static const struct amp_config *agent_cfg;
 static struct amp_registry registry;
@@ -28,10 +38,16 @@ static uint8_t compressed_buf[COMPRESSED_BUF_BYTES];
 static struct amp_encoder_batch batch;
 static struct amp_push push;
 static bool push_ready;
+static struct amp_selfstats stats;
 
 /* The batch in flight: which frames it holds, so that a partly sent batch never gains new frames. */
 static uint64_t batch_first_seq;
 static unsigned batch_frames;
+
+/* The schedule (monotonic ms). */
+static uint64_t next_collect_ms;
+static uint64_t next_push_ms;
+static unsigned push_failures;
 
 int amp_agent_start(const struct amp_config *cfg, bool network)
 {
@@ -41,6 +57,7 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	agent_cfg = cfg;
 	amp_registry_init(&registry);
 	amp_ring_init(&ring, ring_storage, sizeof(ring_storage));
+	memset(&stats, 0, sizeof(stats));
 	for (unsigned i = 0; i < cfg->label_count; i++)
 		extra[i] = (struct amp_label){cfg->labels[i].name, cfg->labels[i].value};
 	rc = amp_labels_common_init(&common_labels, cfg->instance, cfg->job, extra, cfg->label_count);
@@ -60,6 +77,7 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	collect_ctx.buf = file_buf;
 	collect_ctx.buf_cap = sizeof(file_buf);
 	batch_frames = 0;
+	push_failures = 0;
 	push_ready = false;
 	if (!network)
 		return AMP_OK;
@@ -73,6 +91,28 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	return AMP_OK;
 }
 
+/* Every series of the previous collection missing from this one gets Prometheus's staleness marker. */
+static void add_staleness_markers(void)
+{
+	unsigned have = collect_ctx.entry_count;
+	unsigned k = 0;
+	double stale;
+	const uint64_t bits = STALE_NAN_BITS;
+
+	memcpy(&stale, &bits, sizeof(stale));
+	for (unsigned id = 0; id < amp_registry_count(&registry); id++) {
+		while (k < have && frame_entries[k].id < id)
+			k++;
+		if ((k < have && frame_entries[k].id == id) || !amp_ring_head_has(&ring, (amp_series_id)id))
+			continue;
+		if (collect_ctx.entry_count == collect_ctx.entry_cap)
+			break;
+		frame_entries[collect_ctx.entry_count++] = (struct amp_frame_entry){(amp_series_id)id, stale};
+	}
+	if (collect_ctx.entry_count != have)
+		amp_collect_sort(&collect_ctx);
+}
+
 int amp_agent_collect(void)
 {
 	unsigned failed;
@@ -84,13 +124,34 @@ int amp_agent_collect(void)
 	now = port_realtime_ms();
 	if (failed > 0)
 		AMP_LOG_D("agent", "%u collectors failed this collection", failed);
-	if (collect_ctx.dropped_series > 0)
-		AMP_LOG_D("agent", "%u series dropped (registry full or invalid)", (unsigned)collect_ctx.dropped_series);
+	amp_selfstats_emit(&collect_ctx, &stats, &ring, sizeof(ring_storage));
+	amp_collect_sort(&collect_ctx);
+	stats.samples_collected += collect_ctx.entry_count;
+	stats.dropped[AMP_DROP_SERIES_LIMIT] += collect_ctx.dropped_series;
+	add_staleness_markers();
 	rc = amp_ring_push(&ring, now, collect_ctx.entries, collect_ctx.entry_count);
 	if (rc != AMP_OK)
 		AMP_LOG_E("agent", "cannot store a collection of %u samples: %s (CONFIG_RING_BYTES too small)",
 			  collect_ctx.entry_count, amp_strerror(rc));
 	return rc;
+}
+
+/* Drops, counted as too old, the oldest frames that the receiver would refuse (sample_age_limit). */
+static void drop_too_old(void)
+{
+	int64_t limit = agent_cfg->sample_age_limit_ms;
+	int64_t now = port_realtime_ms();
+	uint64_t before = ring.samples;
+
+	if (limit == 0)
+		return;
+	while (amp_ring_frames(&ring) > 0 && now - amp_ring_oldest_timestamp(&ring) > limit)
+		amp_ring_release_before(&ring, ring.tail_seq + 1);
+	if (ring.samples != before) {
+		stats.dropped[AMP_DROP_TOO_OLD] += before - ring.samples;
+		AMP_LOG_W("push", "%llu samples older than sample_age_limit (%u s) dropped",
+			  (unsigned long long)(before - ring.samples), (unsigned)(limit / 1000));
+	}
 }
 
 /* Fills the batch with the frames of the request in flight, choosing them when none is. */
@@ -110,13 +171,116 @@ static void batch_load(void)
 	batch.common = &common_labels;
 	batch.ring = &ring;
 	batch.frame_count = batch_frames;
-	batch.max_samples = 0;
+	batch.max_samples = agent_cfg->max_samples_per_send;
 }
 
-static void batch_done(void)
+/* The request went through, or was refused for good: move past its series, release finished frames. */
+static void batch_advance(void)
 {
+	if (!batch.complete) {
+		batch.first_series = batch.next_series;
+		return;
+	}
 	amp_ring_release_before(&ring, batch_first_seq + batch_frames);
 	batch_frames = 0;
+}
+
+/* True for answers that say "try again later" rather than "never send this again". */
+static bool retryable(int rc, const struct amp_push_result *res)
+{
+	if (rc != AMP_ERR_REJECTED)
+		return true; /* no answer: connection, TLS, timeout */
+	if (res->status >= 500 || res->status == 408)
+		return true;
+	if (res->status == 429)
+		return agent_cfg->retry_on_http_429;
+	/* Credentials or a signature the receiver refuses: fixable on the device, so keep the data. */
+	return res->status == 401 || res->status == 403;
+}
+
+static void log_refused(const struct amp_push_result *res, uint64_t samples)
+{
+	static int last_status;
+	static uint64_t last_log_ms;
+	uint64_t now = port_monotonic_ms();
+
+	if (res->status != last_status || last_log_ms == 0 || now - last_log_ms >= DROP_LOG_INTERVAL_MS) {
+		AMP_LOG_E("push", "%s answered %d: %s; %llu samples dropped (never resent: the receiver may have "
+			  "ingested part of them)", agent_cfg->url.host, res->status, res->message, (unsigned long long)samples);
+		last_status = res->status;
+		last_log_ms = now;
+	} else {
+		AMP_LOG_D("push", "%s answered %d again; %llu samples dropped", agent_cfg->url.host, res->status,
+			  (unsigned long long)samples);
+	}
+}
+
+/* One request. *retry says whether a failure should be retried with the same samples. */
+static int push_once(struct amp_push_result *res, bool *retry)
+{
+	*retry = false;
+	memset(res, 0, sizeof(*res));
+	res->retry_after_s = -1;
+	if (!push_ready)
+		return AMP_ERR_CONNECT;
+	drop_too_old();
+	while (amp_ring_frames(&ring) > 0) {
+		size_t len, zlen;
+		uint64_t t0;
+		int rc;
+
+		batch_load();
+		rc = amp_encoder_encode(&batch, request_buf, sizeof(request_buf), &len);
+		if (rc == AMP_ERR_NOTFOUND) {
+			batch.complete = 1; /* frames without samples (every collector skipped): nothing to send */
+			batch_advance();
+			continue;
+		}
+		if (rc != AMP_OK) {
+			/* a series larger than the whole request buffer, or a corrupt ring: never sendable */
+			uint64_t before = ring.samples;
+
+			amp_ring_release_before(&ring, batch_first_seq + batch_frames);
+			stats.dropped[AMP_DROP_ENCODE] += before - ring.samples;
+			AMP_LOG_E("push", "cannot encode a request: %s; %u collections (%llu samples) dropped",
+				  amp_strerror(rc), batch_frames, (unsigned long long)(before - ring.samples));
+			batch_frames = 0;
+			continue;
+		}
+		rc = amp_compress(request_buf, len, compressed_buf, sizeof(compressed_buf), &zlen);
+		if (rc != AMP_OK) {
+			snprintf(res->message, sizeof(res->message), "cannot compress a request: %s", amp_strerror(rc));
+			return rc;
+		}
+		t0 = port_monotonic_ms();
+		rc = amp_push_send(&push, compressed_buf, zlen, res);
+		stats.push_seconds_last = (double)(port_monotonic_ms() - t0) / 1000.0;
+		stats.push_seconds_sum += stats.push_seconds_last;
+		stats.requests[amp_selfstats_class(res->status)]++;
+		if (rc == AMP_OK) {
+			stats.samples_pushed += batch.samples;
+			stats.last_success_ms = port_realtime_ms();
+			AMP_LOG_D("push", "%s accepted %u series, %u samples (%zu bytes, %zu compressed): %d",
+				  agent_cfg->url.host, (unsigned)batch.series, (unsigned)batch.samples, len, zlen, res->status);
+			batch_advance();
+			return AMP_OK;
+		}
+		*retry = retryable(rc, res);
+		if (!*retry) {
+			stats.dropped[res->status == 429 ? AMP_DROP_RATE_LIMITED : AMP_DROP_REJECTED] += batch.samples;
+			log_refused(res, batch.samples);
+			batch_advance();
+		}
+		return rc;
+	}
+	return AMP_OK;
+}
+
+int amp_agent_push_one(struct amp_push_result *res)
+{
+	bool retry;
+
+	return push_once(res, &retry);
 }
 
 int amp_agent_flush(struct amp_push_result *last)
@@ -124,54 +288,57 @@ int amp_agent_flush(struct amp_push_result *last)
 	static struct amp_push_result scratch;
 	struct amp_push_result *res = last ? last : &scratch;
 
-	if (!push_ready)
-		return AMP_ERR_CONNECT;
 	while (amp_ring_frames(&ring) > 0) {
-		size_t len, zlen;
-		int rc;
+		int rc = amp_agent_push_one(res);
 
-		batch_load();
-		rc = amp_encoder_encode(&batch, request_buf, sizeof(request_buf), &len);
-		if (rc == AMP_ERR_NOTFOUND) {
-			/* frames without samples (every collector skipped): nothing to send */
-			batch_done();
-			continue;
-		}
-		if (rc != AMP_OK) {
-			AMP_LOG_E("push", "cannot encode a request: %s (a series larger than CONFIG_REQUEST_BUF_BYTES?)",
-				  amp_strerror(rc));
-			batch_done();
-			return rc;
-		}
-		rc = amp_compress(request_buf, len, compressed_buf, sizeof(compressed_buf), &zlen);
-		if (rc != AMP_OK) {
-			AMP_LOG_E("push", "cannot compress a request: %s", amp_strerror(rc));
-			return rc;
-		}
-		rc = amp_push_send(&push, compressed_buf, zlen, res);
 		if (rc != AMP_OK)
-			return rc; /* the caller reports it: once per outage in the loop, as the exit line of --once */
-		AMP_LOG_D("push", "%s accepted %u series, %u samples (%zu bytes, %zu compressed): %d",
-			  agent_cfg->url.host, (unsigned)batch.series, (unsigned)batch.samples, len, zlen, res->status);
-		if (batch.complete)
-			batch_done();
-		else
-			batch.first_series = batch.next_series;
+			return rc;
 	}
 	return AMP_OK;
 }
 
 int amp_agent_print(FILE *out)
 {
-	int rc = amp_agent_collect();
+	int rc;
 
-	if (rc != AMP_OK)
-		return rc;
-	return amp_expo_write(out, &registry, &common_labels, collect_ctx.entries, collect_ctx.entry_count);
+	collect_ctx.now_ms = port_monotonic_ms();
+	(void)amp_collect_all(&collect_ctx);
+	amp_selfstats_emit(&collect_ctx, &stats, &ring, sizeof(ring_storage));
+	amp_collect_sort(&collect_ctx);
+	rc = amp_expo_write(out, &registry, &common_labels, collect_ctx.entries, collect_ctx.entry_count);
+	return rc;
 }
 
-/* Logs a failed push once per outage (and again when the reason changes), not once per interval. */
-static void report_failure(int rc, const struct amp_push_result *res, char *last, size_t cap)
+/* Random milliseconds in [0, span): jitter, so a fleet back from the same outage does not retry in step. */
+static uint32_t jitter(uint32_t span)
+{
+	uint32_t r = 0;
+
+	if (span == 0 || port_random(&r, sizeof(r)) != AMP_OK)
+		return 0;
+	return r % span;
+}
+
+/* Capped exponential backoff with jitter (half fixed, half random); a Retry-After wins. */
+static uint32_t backoff_ms(const struct amp_push_result *res)
+{
+	uint64_t d = agent_cfg->min_backoff_ms;
+
+	for (unsigned i = 1; i < push_failures && d < agent_cfg->max_backoff_ms; i++)
+		d *= 2;
+	if (d > agent_cfg->max_backoff_ms)
+		d = agent_cfg->max_backoff_ms;
+	d = d / 2 + jitter((uint32_t)(d - d / 2) + 1);
+	if (res->retry_after_s >= 0) {
+		uint64_t ra = (uint64_t)res->retry_after_s * 1000u;
+
+		d = ra > RETRY_AFTER_MAX_MS ? RETRY_AFTER_MAX_MS : ra;
+	}
+	return (uint32_t)d;
+}
+
+/* Logs a failed push once per outage (and again when the reason changes), not once per attempt. */
+static void report_failure(int rc, const struct amp_push_result *res, char *last, size_t cap, uint32_t delay)
 {
 	char line[sizeof(res->message) + 300]; /* room for the host name and the status */
 
@@ -180,48 +347,134 @@ static void report_failure(int rc, const struct amp_push_result *res, char *last
 	else
 		snprintf(line, sizeof(line), "%s", res->message[0] ? res->message : amp_strerror(rc));
 	if (strncmp(line, last, cap) == 0) {
-		AMP_LOG_D("push", "%s", line);
+		AMP_LOG_D("push", "%s (retry in %u ms)", line, (unsigned)delay);
 		return;
 	}
-	AMP_LOG_E("push", "%s (%u collections held)", line, amp_ring_frames(&ring));
+	AMP_LOG_E("push", "%s; retrying with backoff, %u collections held", line, amp_ring_frames(&ring));
 	snprintf(last, cap, "%s", line);
+}
+
+/* The collection schedule; also the port's idle hook, so collections stay on time during a slow request. */
+static uint64_t collect_if_due(void *unused)
+{
+	uint64_t now = port_monotonic_ms();
+
+	(void)unused;
+	if (now >= next_collect_ms) {
+		/* a collection that cannot be stored was logged; pushing the older ones still helps */
+		if (amp_agent_collect() != AMP_OK)
+			AMP_LOG_D("agent", "collection at %llu ms not stored", (unsigned long long)now);
+		next_collect_ms += agent_cfg->interval_ms;
+		/* after a stall (suspend, a blocking DNS lookup) do not fire a burst of catch-up collections */
+		if (next_collect_ms <= now)
+			next_collect_ms = now + agent_cfg->interval_ms;
+	}
+	return next_collect_ms;
+}
+
+/*
+ * When the next request is due (monotonic ms): a partly sent batch continues at once; otherwise when
+ * max_samples_per_send samples wait, or the oldest has waited batch_send_deadline; never before a backoff
+ * ends. UINT64_MAX when nothing waits.
+ */
+static uint64_t push_due_ms(uint64_t now)
+{
+	int64_t age;
+	uint64_t due;
+
+	if (!push_ready || amp_ring_frames(&ring) == 0)
+		return UINT64_MAX;
+	age = port_realtime_ms() - amp_ring_oldest_timestamp(&ring);
+	if (batch_frames > 0 || ring.samples >= agent_cfg->max_samples_per_send || age < 0 ||
+	    (uint64_t)age >= agent_cfg->batch_send_deadline_ms)
+		due = now;
+	else
+		due = now + (agent_cfg->batch_send_deadline_ms - (uint64_t)age);
+	return due > next_push_ms ? due : next_push_ms;
+}
+
+/* On SIGTERM: push what is buffered, within shutdown_timeout. */
+static void drain_on_shutdown(void)
+{
+	uint64_t deadline = port_monotonic_ms() + agent_cfg->shutdown_timeout_ms;
+	struct amp_push_result res;
+
+	while (push_ready && amp_ring_frames(&ring) > 0) {
+		uint64_t now = port_monotonic_ms();
+		bool retry;
+
+		if (now >= deadline)
+			break;
+		if (push_once(&res, &retry) != AMP_OK && retry) {
+			uint32_t delay;
+
+			push_failures++;
+			delay = backoff_ms(&res);
+			if (now + delay >= deadline)
+				break;
+			port_sleep_ms(delay);
+		}
+	}
+	if (amp_ring_frames(&ring) > 0)
+		AMP_LOG_W("agent", "stopping with %u collections (%llu samples) not pushed", amp_ring_frames(&ring),
+			  (unsigned long long)ring.samples);
+	else
+		AMP_LOG_I("agent", "stopping; everything collected was pushed");
 }
 
 int amp_agent_run(void)
 {
 	static struct amp_push_result res;
 	static char last_failure[sizeof(res.message) + 300];
-	uint64_t next = port_monotonic_ms();
+	uint64_t start = port_monotonic_ms();
 
 	/* host and path only: a query string may carry a receiver's token */
 	AMP_LOG_I("agent", "pushing to %s:%u%.*s every %u ms", agent_cfg->url.host, (unsigned)agent_cfg->url.port,
 		  (int)strcspn(agent_cfg->url.path, "?"), agent_cfg->url.path, (unsigned)agent_cfg->interval_ms);
+	next_collect_ms = start;
+	/* A fleet restarted together (power back, new firmware) spreads its first pushes over an interval. */
+	next_push_ms = start + jitter(agent_cfg->interval_ms);
+	port_set_idle_hook(collect_if_due, NULL, next_collect_ms);
 	while (!port_stop_requested()) {
 		uint64_t now = port_monotonic_ms();
+		uint64_t wake = collect_if_due(NULL);
+		uint64_t due = push_due_ms(now);
 
-		if (now >= next) {
-			int rc;
+		if (due <= now) {
+			bool retry;
+			int rc = push_once(&res, &retry);
 
-			/* a collection that cannot be stored was logged; pushing the older ones still helps */
-			if (amp_agent_collect() != AMP_OK)
-				AMP_LOG_D("agent", "collection at %llu ms not stored", (unsigned long long)now);
-			next += agent_cfg->interval_ms;
-			/* after a stall (suspend, a slow receiver) do not fire a burst of catch-up collections */
-			if (next <= now)
-				next = now + agent_cfg->interval_ms;
-			rc = amp_agent_flush(&res);
-			if (rc != AMP_OK) {
-				report_failure(rc, &res, last_failure, sizeof(last_failure));
-			} else if (last_failure[0] != '\0') {
-				AMP_LOG_I("push", "%s accepts samples again", agent_cfg->url.host);
-				last_failure[0] = '\0';
+			if (rc == AMP_OK) {
+				push_failures = 0;
+				next_push_ms = 0;
+				if (last_failure[0] != '\0') {
+					AMP_LOG_I("push", "%s accepts samples again", agent_cfg->url.host);
+					last_failure[0] = '\0';
+				}
+			} else if (retry) {
+				uint32_t delay;
+
+				push_failures++;
+				delay = backoff_ms(&res);
+				next_push_ms = port_monotonic_ms() + delay;
+				report_failure(rc, &res, last_failure, sizeof(last_failure), delay);
+			} else {
+				push_failures = 0; /* a refused batch says nothing about the link */
 			}
 			continue;
 		}
-		port_sleep_ms((uint32_t)(next - now));
+		if (due < wake)
+			wake = due;
+		port_sleep_ms((uint32_t)(wake - now < 60000 ? wake - now : 60000));
 	}
-	AMP_LOG_I("agent", "stopping; %u collections not yet pushed", amp_ring_frames(&ring));
+	port_set_idle_hook(NULL, NULL, 0);
+	drain_on_shutdown();
 	return AMP_OK;
+}
+
+const struct amp_selfstats *amp_agent_stats(void)
+{
+	return &stats;
 }
 
 void amp_agent_stop(void)

@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "push.h"
+#include "selfstats.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,23 +16,39 @@
  */
 int amp_agent_start(const struct amp_config *cfg, bool network) AMP_MUST_CHECK;
 
-/* Collects once into the ring. Returns 0 or AMP_ERR_FULL (the frame could not be stored; logged). */
+/*
+ * Collects once into the ring: the collectors, up and the self-metrics, and a staleness marker for each
+ * series of the previous collection that is gone. Returns 0 or AMP_ERR_FULL (not stored; logged).
+ */
 int amp_agent_collect(void) AMP_MUST_CHECK;
 
 /*
- * Sends everything the ring holds, oldest first, as as many requests as it takes. Stops at the first
- * failure, leaving what was not accepted in the ring. `last` (may be NULL) gets the last answer.
- * Returns 0 when the ring is empty, else the failure (AMP_ERR_REJECTED or a transport error).
+ * Sends one request of what the ring holds (oldest first), now, whatever the batching and backoff
+ * schedule says. `res` gets the answer. Returns 0 when accepted (or when the ring was empty:
+ * res->status 0), AMP_ERR_REJECTED (a non-2xx status; the batch is dropped when the status says it
+ * must never be resent) or a transport error.
+ */
+int amp_agent_push_one(struct amp_push_result *res) AMP_MUST_CHECK;
+
+/*
+ * Sends everything the ring holds, as as many requests as it takes, stopping at the first failure.
+ * `last` (may be NULL) gets the last answer. Returns 0 when the ring is empty, else the failure.
  */
 int amp_agent_flush(struct amp_push_result *last) AMP_MUST_CHECK;
 
 /* Collects once and writes the samples in the text exposition format to `out`. */
 int amp_agent_print(FILE *out) AMP_MUST_CHECK;
 
-/* Collects every interval and pushes until SIGTERM or SIGINT. Returns 0 on a requested stop. */
+/*
+ * Collects every interval and pushes (batching, retries with backoff) until SIGTERM or SIGINT, then
+ * pushes what is left within shutdown_timeout. Returns 0.
+ */
 int amp_agent_run(void);
 
-/* Releases the connection and wipes nothing else (the configuration owns the secrets). */
+/* The counters behind the self-metrics. */
+const struct amp_selfstats *amp_agent_stats(void);
+
+/* Releases the connection. */
 void amp_agent_stop(void);
 
 #endif

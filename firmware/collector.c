@@ -217,7 +217,7 @@ int amp_collect_read(struct amp_collect_ctx *ctx, const char *root, const char *
  * linear, needs no memory and no qsort. It is stable, and a duplicate id (a malformed file naming cpu0
  * twice) keeps the value emitted last, as node_exporter's map assignments would.
  */
-static void sort_unique(struct amp_collect_ctx *ctx)
+void amp_collect_sort(struct amp_collect_ctx *ctx)
 {
 	struct amp_frame_entry *e = ctx->entries;
 	unsigned n = ctx->entry_count;
@@ -265,7 +265,7 @@ unsigned amp_collect_all(struct amp_collect_ctx *ctx)
 		}
 	}
 	if (ctx->entries != NULL)
-		sort_unique(ctx);
+		amp_collect_sort(ctx);
 	return failed;
 }
 

@@ -86,6 +86,9 @@ enum amp_collector_id amp_collector_lookup(const char *name);
 /* True if the collector is compiled into this build. */
 int amp_collector_compiled(enum amp_collector_id id);
 
+/* Sorts the frame's entries by series id; of duplicate ids the last value stays. */
+void amp_collect_sort(struct amp_collect_ctx *ctx);
+
 struct amp_collector {
 	const char *name;
 	enum amp_collector_id id;

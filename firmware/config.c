@@ -50,6 +50,13 @@ enum cfg_key {
 	KEY_URL,
 	KEY_CA_FILE,
 	KEY_REMOTE_TIMEOUT,
+	KEY_MAX_SAMPLES_PER_SEND,
+	KEY_BATCH_SEND_DEADLINE,
+	KEY_MIN_BACKOFF,
+	KEY_MAX_BACKOFF,
+	KEY_RETRY_ON_HTTP_429,
+	KEY_SAMPLE_AGE_LIMIT,
+	KEY_SHUTDOWN_TIMEOUT,
 	KEY_REGION,
 	KEY_SERVICE,
 	KEY_ACCESS_KEY,
@@ -75,6 +82,13 @@ static const struct {
 	[KEY_URL] = {SEC_REMOTE_WRITE, "url"},
 	[KEY_CA_FILE] = {SEC_REMOTE_WRITE, "ca_file"},
 	[KEY_REMOTE_TIMEOUT] = {SEC_REMOTE_WRITE, "remote_timeout"},
+	[KEY_MAX_SAMPLES_PER_SEND] = {SEC_REMOTE_WRITE, "max_samples_per_send"},
+	[KEY_BATCH_SEND_DEADLINE] = {SEC_REMOTE_WRITE, "batch_send_deadline"},
+	[KEY_MIN_BACKOFF] = {SEC_REMOTE_WRITE, "min_backoff"},
+	[KEY_MAX_BACKOFF] = {SEC_REMOTE_WRITE, "max_backoff"},
+	[KEY_RETRY_ON_HTTP_429] = {SEC_REMOTE_WRITE, "retry_on_http_429"},
+	[KEY_SAMPLE_AGE_LIMIT] = {SEC_REMOTE_WRITE, "sample_age_limit"},
+	[KEY_SHUTDOWN_TIMEOUT] = {SEC_AGENT, "shutdown_timeout"},
 	[KEY_REGION] = {SEC_SIGV4, "region"},
 	[KEY_SERVICE] = {SEC_SIGV4, "service"},
 	[KEY_ACCESS_KEY] = {SEC_SIGV4, "access_key"},
@@ -98,6 +112,7 @@ struct cfg_ctx {
 	unsigned key_line[KEY_COUNT];        /* where each key was set; 0 = not given */
 	unsigned label_line[CONFIG_MAX_EXTRA_LABELS > 0 ? CONFIG_MAX_EXTRA_LABELS : 1];
 	unsigned collector_line[AMP_COLLECTOR_ID_COUNT];
+	bool age_limit_set;
 	bool labels_overflowed;
 	unsigned errors;
 	bool stopped;
@@ -503,7 +518,9 @@ static bool copy_value(struct cfg_ctx *ctx, const char *key, char *dst, size_t c
 	return true;
 }
 
-static void set_duration(struct cfg_ctx *ctx, const char *key, uint32_t *dst, const char *value)
+/* A duration within [min_ms, max_ms]; `range` is that range in words, for the message. */
+static void set_duration_in(struct cfg_ctx *ctx, const char *key, uint32_t *dst, const char *value,
+			    uint32_t min_ms, uint32_t max_ms, const char *range)
 {
 	char shown[AMP_CONFIG_SHOW_MAX + 4];
 	uint32_t ms;
@@ -513,12 +530,47 @@ static void set_duration(struct cfg_ctx *ctx, const char *key, uint32_t *dst, co
 			   show(shown, sizeof(shown), value, strlen(value)));
 		return;
 	}
-	if (ms < AMP_CONFIG_MIN_DURATION_MS || ms > AMP_CONFIG_MAX_DURATION_MS) {
-		line_error(ctx, key, "duration \"%s\" out of range (100ms to 24h)",
-			   show(shown, sizeof(shown), value, strlen(value)));
+	if (ms < min_ms || ms > max_ms) {
+		line_error(ctx, key, "duration \"%s\" out of range (%s)", show(shown, sizeof(shown), value, strlen(value)),
+			   range);
 		return;
 	}
 	*dst = ms;
+}
+
+static void set_duration(struct cfg_ctx *ctx, const char *key, uint32_t *dst, const char *value)
+{
+	set_duration_in(ctx, key, dst, value, AMP_CONFIG_MIN_DURATION_MS, AMP_CONFIG_MAX_DURATION_MS, "100ms to 24h");
+}
+
+static void set_bool(struct cfg_ctx *ctx, const char *key, bool *dst, const char *value)
+{
+	char shown[AMP_CONFIG_SHOW_MAX + 4];
+
+	if (strcmp(value, "true") == 0)
+		*dst = true;
+	else if (strcmp(value, "false") == 0)
+		*dst = false;
+	else
+		line_error(ctx, key, "\"%s\": expected true or false", show(shown, sizeof(shown), value, strlen(value)));
+}
+
+/* A whole number in [min, max], digits only. */
+static void set_count(struct cfg_ctx *ctx, const char *key, uint32_t *dst, const char *value, uint32_t min,
+		      uint32_t max)
+{
+	char shown[AMP_CONFIG_SHOW_MAX + 4];
+	uint64_t v = 0;
+	const char *p = value;
+
+	while (*p >= '0' && *p <= '9' && v <= max)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	if (p == value || *p != '\0' || v < min || v > max) {
+		line_error(ctx, key, "\"%s\": expected a whole number from %u to %u",
+			   show(shown, sizeof(shown), value, strlen(value)), (unsigned)min, (unsigned)max);
+		return;
+	}
+	*dst = (uint32_t)v;
 }
 
 static void set_label_value(struct cfg_ctx *ctx, const char *key, char *dst, size_t cap, const char *value)
@@ -765,6 +817,33 @@ static void set_key(struct cfg_ctx *ctx, enum cfg_key k, const char *value)
 	case KEY_REMOTE_TIMEOUT:
 		set_duration(ctx, key, &cfg->remote_timeout_ms, value);
 		break;
+	case KEY_MAX_SAMPLES_PER_SEND:
+		set_count(ctx, key, &cfg->max_samples_per_send, value, 1, 1000000);
+		break;
+	case KEY_BATCH_SEND_DEADLINE:
+		set_duration(ctx, key, &cfg->batch_send_deadline_ms, value);
+		break;
+	case KEY_MIN_BACKOFF:
+		set_duration_in(ctx, key, &cfg->min_backoff_ms, value, 1, 3600000, "1ms to 1h");
+		break;
+	case KEY_MAX_BACKOFF:
+		set_duration_in(ctx, key, &cfg->max_backoff_ms, value, 1, 86400000, "1ms to 24h");
+		break;
+	case KEY_RETRY_ON_HTTP_429:
+		set_bool(ctx, key, &cfg->retry_on_http_429, value);
+		break;
+	case KEY_SAMPLE_AGE_LIMIT:
+		ctx->age_limit_set = true;
+		/* "0" (or 0s, 0m...) is Prometheus's "no limit" */
+		if (value[0] == '0' && (value[1] == '\0' || strcmp(value + 1, "s") == 0 || strcmp(value + 1, "ms") == 0 ||
+					strcmp(value + 1, "m") == 0 || strcmp(value + 1, "h") == 0))
+			cfg->sample_age_limit_ms = 0;
+		else
+			set_duration_in(ctx, key, &cfg->sample_age_limit_ms, value, 1000, 30u * 86400000u, "1s to 30 days, or 0");
+		break;
+	case KEY_SHUTDOWN_TIMEOUT:
+		set_duration(ctx, key, &cfg->shutdown_timeout_ms, value);
+		break;
 	case KEY_INSTANCE:
 		set_label_value(ctx, key, cfg->instance, sizeof(cfg->instance), value);
 		break;
@@ -900,6 +979,11 @@ static void check_required(struct cfg_ctx *ctx)
 	if (cfg->instance[0] == '\0' && ctx->key_line[KEY_INSTANCE] == 0)
 		cfg_error(ctx, ctx->section_line[SEC_AGENT], "agent", "instance",
 			  "missing: the host name could not be read for the default");
+	if (cfg->min_backoff_ms > cfg->max_backoff_ms)
+		cfg_error(ctx, ctx->key_line[KEY_MIN_BACKOFF], "remote_write", "min_backoff", "greater than max_backoff");
+	/* AMP answers 400 for a whole request holding samples older than it accepts: keep to its window */
+	if (!ctx->age_limit_set && strncmp(cfg->url.host, "aps-workspaces.", 15) == 0)
+		cfg->sample_age_limit_ms = AMP_CONFIG_AMP_AGE_LIMIT_MS;
 	if (!cfg->sigv4_enabled)
 		return;
 	if (ctx->key_line[KEY_REGION] == 0)
@@ -941,6 +1025,13 @@ void amp_config_defaults(struct amp_config *cfg)
 	cfg->log_syslog = false;
 	strcpy(cfg->ca_file, "/etc/ssl/certs/ca-certificates.crt");
 	cfg->remote_timeout_ms = 30000;
+	cfg->max_samples_per_send = 2000;
+	cfg->batch_send_deadline_ms = 5000;
+	cfg->min_backoff_ms = 30;
+	cfg->max_backoff_ms = 5000;
+	cfg->retry_on_http_429 = true;
+	cfg->sample_age_limit_ms = 0;
+	cfg->shutdown_timeout_ms = 10000;
 	strcpy(cfg->service, "aps");
 }
 

@@ -23,6 +23,13 @@ struct amp_url {
 	char path[CONFIG_MAX_URL_LEN];  /* path and query, at least "/" */
 };
 
+/*
+ * AMP accepts, in order, samples up to about an hour older than the newest sample of the workspace (its
+ * TSDB head), or up to the workspace's out-of-order window when that is wider; older ones make it answer
+ * 400 for the whole request. The default for aps-workspaces URLs keeps a margin below the hour.
+ */
+#define AMP_CONFIG_AMP_AGE_LIMIT_MS (50u * 60u * 1000u)
+
 struct amp_config {
 	char source[CONFIG_MAX_PATH_LEN]; /* the file the configuration came from, for messages */
 
@@ -34,6 +41,7 @@ struct amp_config {
 	char sysfs[CONFIG_MAX_PATH_LEN];           /* default /sys */
 	enum amp_log_level log_level;              /* default info */
 	bool log_syslog;                           /* log_target = syslog */
+	uint32_t shutdown_timeout_ms;              /* default 10 s: pushing what is buffered on SIGTERM */
 
 	/* [collectors]: bit (1u << amp_collector_id) set = turned off; every compiled-in collector is on by default */
 	uint32_t collectors_disabled;
@@ -47,6 +55,13 @@ struct amp_config {
 	struct amp_url url;
 	char ca_file[CONFIG_MAX_PATH_LEN];   /* default /etc/ssl/certs/ca-certificates.crt */
 	uint32_t remote_timeout_ms;          /* default 30 s */
+	/* [remote_write] queue settings, named as Prometheus's queue_config */
+	uint32_t max_samples_per_send;       /* default 2000 */
+	uint32_t batch_send_deadline_ms;     /* default 5 s */
+	uint32_t min_backoff_ms;             /* default 30 ms */
+	uint32_t max_backoff_ms;             /* default 5 s */
+	bool retry_on_http_429;              /* default true */
+	uint32_t sample_age_limit_ms;        /* 0 = no limit; default 0, or AMP_CONFIG_AMP_AGE_LIMIT_MS for AMP URLs */
 
 	/* [sigv4]: present means requests are signed */
 	bool sigv4_enabled;

@@ -454,6 +454,16 @@ unsigned amp_ring_frames(const struct amp_ring *r)
 	return r->frames;
 }
 
+int64_t amp_ring_oldest_timestamp(const struct amp_ring *r)
+{
+	int64_t ts;
+
+	if (r->frames == 0)
+		return 0;
+	memcpy(&ts, r->buf + r->tail + 8, sizeof(ts));
+	return ts;
+}
+
 bool amp_ring_head_has(const struct amp_ring *r, amp_series_id id)
 {
 	return id < CONFIG_MAX_SERIES && bit_get(r->head_state.present, id);

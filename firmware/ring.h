@@ -57,6 +57,9 @@ int amp_ring_push(struct amp_ring *r, int64_t timestamp_ms, const struct amp_fra
 
 unsigned amp_ring_frames(const struct amp_ring *r);
 
+/* The oldest frame's timestamp; 0 when the ring is empty. */
+int64_t amp_ring_oldest_timestamp(const struct amp_ring *r);
+
 /* True when series `id` was in the newest frame (for staleness markers). */
 bool amp_ring_head_has(const struct amp_ring *r, amp_series_id id);
 

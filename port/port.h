@@ -31,6 +31,15 @@ int port_tcp_recv(struct port_socket *s, void *buf, size_t len, uint32_t timeout
 /* Closes the connection; idempotent. */
 void port_tcp_close(struct port_socket *s);
 
+/*
+ * The idle hook keeps the agent's schedule while the network is slow: whenever the port waits on a
+ * socket (connect, send, receive) past the deadline the hook last returned, it calls the hook, which
+ * collects and returns its next deadline (monotonic ms). Never called re-entrantly. NULL removes it.
+ * Name resolution (getaddrinfo) cannot be interrupted this way.
+ */
+typedef uint64_t (*port_idle_hook)(void *ctx);
+void port_set_idle_hook(port_idle_hook hook, void *ctx, uint64_t first_deadline_ms);
+
 /* Milliseconds of a clock that never jumps (counts from an arbitrary origin). */
 uint64_t port_monotonic_ms(void);
 

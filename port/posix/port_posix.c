@@ -23,7 +23,22 @@ void port_socket_init(struct port_socket *s)
 	s->fd = -1;
 }
 
-/* Waits for `events` on fd until `timeout_ms`; retries across signals with the remaining time. */
+static port_idle_hook idle_hook;
+static void *idle_ctx;
+static uint64_t idle_deadline;
+static int idle_running;
+
+void port_set_idle_hook(port_idle_hook hook, void *ctx, uint64_t first_deadline_ms)
+{
+	idle_hook = hook;
+	idle_ctx = ctx;
+	idle_deadline = first_deadline_ms;
+}
+
+/*
+ * Waits for `events` on fd until `timeout_ms`, retrying across signals with the remaining time, and
+ * running the idle hook whenever its deadline passes meanwhile.
+ */
 static int wait_fd(int fd, short events, uint32_t timeout_ms)
 {
 	uint64_t deadline = port_monotonic_ms() + timeout_ms;
@@ -31,15 +46,26 @@ static int wait_fd(int fd, short events, uint32_t timeout_ms)
 
 	for (;;) {
 		uint64_t now = port_monotonic_ms();
-		int left = now >= deadline ? 0 : (int)(deadline - now);
-		int n = poll(&p, 1, left);
+		uint64_t until = deadline;
+		int n;
 
+		if (idle_hook != NULL && !idle_running) {
+			if (now >= idle_deadline) {
+				idle_running = 1;
+				idle_deadline = idle_hook(idle_ctx);
+				idle_running = 0;
+				continue;
+			}
+			if (idle_deadline < until)
+				until = idle_deadline;
+		}
+		n = poll(&p, 1, now >= until ? 0 : (int)(until - now));
 		if (n > 0)
 			return AMP_OK;
-		if (n == 0)
-			return AMP_ERR_TIMEOUT;
-		if (errno != EINTR)
+		if (n < 0 && errno != EINTR)
 			return AMP_ERR_IO;
+		if (n == 0 && port_monotonic_ms() >= deadline)
+			return AMP_ERR_TIMEOUT;
 	}
 }
 

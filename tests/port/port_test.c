@@ -17,6 +17,9 @@ static uint64_t mono_ms;
 static int64_t real_ms;
 static char file_root[512];
 static int stop_flag;
+static port_idle_hook idle_hook;
+static void *idle_ctx;
+static uint64_t idle_deadline;
 static const char *auto_response;
 static size_t auto_left;
 static unsigned long auto_requests;
@@ -33,6 +36,7 @@ void port_test_reset(void)
 	auto_response = NULL;
 	auto_left = 0;
 	auto_requests = 0;
+	idle_hook = NULL;
 }
 
 void port_test_set_auto_response(const char *response)
@@ -93,6 +97,35 @@ void port_test_advance_ms(uint64_t ms)
 void port_test_set_file_root(const char *root)
 {
 	snprintf(file_root, sizeof(file_root), "%s", root);
+}
+
+void port_set_idle_hook(port_idle_hook hook, void *ctx, uint64_t first_deadline_ms)
+{
+	idle_hook = hook;
+	idle_ctx = ctx;
+	idle_deadline = first_deadline_ms;
+}
+
+/* A scripted wait of `ms`: time passes, and the idle hook runs at each of its deadlines on the way. */
+static void scripted_wait(uint64_t ms)
+{
+	static int running;
+	uint64_t end = mono_ms + ms;
+
+	while (idle_hook != NULL && !running && idle_deadline <= end) {
+		uint64_t next;
+
+		if (idle_deadline > mono_ms)
+			port_test_advance_ms(idle_deadline - mono_ms);
+		running = 1;
+		next = idle_hook(idle_ctx);
+		running = 0;
+		if (next <= idle_deadline)
+			break; /* a hook that does not move on must not spin the test */
+		idle_deadline = next;
+	}
+	if (end > mono_ms)
+		port_test_advance_ms(end - mono_ms);
 }
 
 void port_socket_init(struct port_socket *s)
@@ -172,7 +205,7 @@ int port_tcp_recv(struct port_socket *s, void *buf, size_t len, uint32_t timeout
 	if (st->data == NULL) {
 		c->next_step++;
 		if (st->rc == AMP_ERR_TIMEOUT)
-			port_test_advance_ms(timeout_ms); /* a timeout costs the time it waited */
+			scripted_wait(timeout_ms); /* a timeout costs the time it waited */
 		return st->rc;
 	}
 	n = st->len < len ? st->len : len;
