@@ -545,14 +545,15 @@ static void set_duration(struct cfg_ctx *ctx, const char *key, uint32_t *dst, co
 
 static void set_bool(struct cfg_ctx *ctx, const char *key, bool *dst, const char *value)
 {
-	char shown[AMP_CONFIG_SHOW_MAX + 4];
-
-	if (strcmp(value, "true") == 0)
+	if (strcmp(value, "true") == 0) {
 		*dst = true;
-	else if (strcmp(value, "false") == 0)
+	} else if (strcmp(value, "false") == 0) {
 		*dst = false;
-	else
+	} else {
+		char shown[AMP_CONFIG_SHOW_MAX + 4];
+
 		line_error(ctx, key, "\"%s\": expected true or false", show(shown, sizeof(shown), value, strlen(value)));
+	}
 }
 
 /* A whole number in [min, max], digits only. */
