@@ -560,13 +560,14 @@ static void set_bool(struct cfg_ctx *ctx, const char *key, bool *dst, const char
 static void set_count(struct cfg_ctx *ctx, const char *key, uint32_t *dst, const char *value, uint32_t min,
 		      uint32_t max)
 {
-	char shown[AMP_CONFIG_SHOW_MAX + 4];
 	uint64_t v = 0;
 	const char *p = value;
 
 	while (*p >= '0' && *p <= '9' && v <= max)
 		v = v * 10 + (uint64_t)(*p++ - '0');
 	if (p == value || *p != '\0' || v < min || v > max) {
+		char shown[AMP_CONFIG_SHOW_MAX + 4];
+
 		line_error(ctx, key, "\"%s\": expected a whole number from %u to %u",
 			   show(shown, sizeof(shown), value, strlen(value)), (unsigned)min, (unsigned)max);
 		return;
