@@ -451,6 +451,41 @@ static void test_options_and_sorted_labels(void **state)
 	assert_int_equal(cfg.collectors_disabled, 1u << AMP_COLLECTOR_MEMINFO);
 }
 
+static void test_queue_settings(void **state)
+{
+	struct amp_config cfg;
+	char path[512];
+
+	(void)state;
+	write_text("q.ini", "[remote_write]\nurl = https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write\n",
+		   path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	/* defaults, with AMP's age limit for an AMP URL */
+	assert_int_equal(cfg.max_samples_per_send, 2000);
+	assert_int_equal(cfg.batch_send_deadline_ms, 5000);
+	assert_int_equal(cfg.min_backoff_ms, 30);
+	assert_int_equal(cfg.max_backoff_ms, 5000);
+	assert_true(cfg.retry_on_http_429);
+	assert_int_equal(cfg.sample_age_limit_ms, AMP_CONFIG_AMP_AGE_LIMIT_MS);
+	assert_int_equal(cfg.shutdown_timeout_ms, 10000);
+	write_text("q2.ini", "[agent]\nshutdown_timeout = 2s\n[remote_write]\nurl = https://aps-workspaces.us-east-1.amazonaws.com/x\n"
+		   "max_samples_per_send = 500\nbatch_send_deadline = 1m\nmin_backoff = 5ms\nmax_backoff = 2m\n"
+		   "retry_on_http_429 = false\nsample_age_limit = 0\n", path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(out_buf, "");
+	assert_int_equal(cfg.max_samples_per_send, 500);
+	assert_int_equal(cfg.batch_send_deadline_ms, 60000);
+	assert_int_equal(cfg.min_backoff_ms, 5);
+	assert_int_equal(cfg.max_backoff_ms, 120000);
+	assert_false(cfg.retry_on_http_429);
+	assert_int_equal(cfg.sample_age_limit_ms, 0);
+	assert_int_equal(cfg.shutdown_timeout_ms, 2000);
+	write_text("q3.ini", "[remote_write]\nurl = http://localhost:8428/api/v1/write\nsample_age_limit = 2h\n", path,
+		   sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_int_equal(cfg.sample_age_limit_ms, 7200000);
+}
+
 /* Turning on a collector this build left out is an error that says so (off is fine: the same file suits builds). */
 static void test_collector_compiled_out(void **state)
 {
@@ -609,6 +644,14 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{"unknown key", "[agent]\nintervall = 15s\n" RW, E ":2: [agent] intervall: unknown key\n", 0},
+	{"bad count", "[remote_write]\nurl = http://h/\nmax_samples_per_send = 0\n",
+	 E ":3: [remote_write] max_samples_per_send: \"0\": expected a whole number from 1 to 1000000\n", 0},
+	{"bad bool", "[remote_write]\nurl = http://h/\nretry_on_http_429 = yes\n",
+	 E ":3: [remote_write] retry_on_http_429: \"yes\": expected true or false\n", 0},
+	{"backoff order", "[remote_write]\nurl = http://h/\nmin_backoff = 10s\nmax_backoff = 1s\n",
+	 E ":3: [remote_write] min_backoff: greater than max_backoff\n", 0},
+	{"age limit range", "[remote_write]\nurl = http://h/\nsample_age_limit = 500ms\n",
+	 E ":3: [remote_write] sample_age_limit: duration \"500ms\" out of range (1s to 30 days, or 0)\n", 0},
 	{"unknown collector", "[collectors]\ncpux = false\n" RW, E ":2: [collectors] cpux: unknown collector\n", 0},
 	{"collector not a boolean", "[collectors]\ncpu = yes\n" RW, E ":2: [collectors] cpu: expected true or false\n", 0},
 	{"duplicate collector", "[collectors]\ncpu = false\ncpu = false\n" RW,
@@ -833,6 +876,7 @@ int main(void)
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_options_and_sorted_labels),
 		cmocka_unit_test(test_collector_compiled_out),
+		cmocka_unit_test(test_queue_settings),
 		cmocka_unit_test(test_bom_crlf_and_limits),
 		cmocka_unit_test(test_secret_files),
 		cmocka_unit_test(test_unreadable),
