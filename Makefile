@@ -8,9 +8,9 @@ CMAKE_FLAGS ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libmbedtls-dev nanopb libnanopb-dev protobuf-compiler \
 	libsnappy-dev libinih-dev libcmocka-dev python3-kconfiglib python3-protobuf prometheus \
-	python3-botocore openssl curl ca-certificates valgrind cppcheck
+	python3-botocore python3-snappy openssl curl ca-certificates valgrind cppcheck
 
-.PHONY: all build deps lint test test-valgrind test-unit test-asan test-integration test-integration-asan demo menuconfig clean
+.PHONY: all build deps lint test test-valgrind test-store-forward test-unit test-asan test-integration test-integration-asan demo menuconfig clean
 
 all: build
 
@@ -57,13 +57,21 @@ test-valgrind: build
 			./$$(basename $$t) >/tmp/amp-valgrind.log 2>&1) || { cat /tmp/amp-valgrind.log; exit 1; }; \
 	done; echo "valgrind: all unit tests clean"
 
+# Store and forward against the fault-injecting receiver; the overflow case uses a build with a 4 KiB ring.
+SMALLRING_BUILD ?= build-smallring
+test-store-forward: build
+	cmake -S . -B $(SMALLRING_BUILD) -DBOARD=$(BOARD) -DAMP_BUILD_TESTS=OFF \
+		-DAMP_CONFIG_OVERRIDES="CONFIG_RING_BYTES=4096" $(CMAKE_FLAGS)
+	cmake --build $(SMALLRING_BUILD) -j$(JOBS) --target amp-agent
+	tests/integration/store_forward.sh $(BUILD) $(SMALLRING_BUILD)
+
 # Static analysis of the agent, the ports and the tests' port.
 lint: build
 	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q --std=c11 \
 		-I firmware -I port -I tests/port -I $(BUILD)/generated -I $(BUILD)/proto \
 		firmware/*.c port/posix/*.c tests/port/*.c
 
-test: lint test-unit test-valgrind test-asan test-integration test-integration-asan
+test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-store-forward
 
 demo: deps build
 	tests/integration/demo.sh $(BUILD)
@@ -73,4 +81,4 @@ menuconfig:
 	cmake --build $(BUILD) --target menuconfig
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(SMALLRING_BUILD)

@@ -159,11 +159,17 @@ static void batch_load(void)
 {
 	unsigned avail = amp_ring_frames(&ring);
 
+
 	/* Frames of a partly sent batch pushed out of a full ring: start a new batch (the rest was counted as dropped). */
 	if (batch_frames > 0 && (ring.tail_seq != batch_first_seq || avail < batch_frames))
 		batch_frames = 0;
 	if (batch_frames == 0) {
-		batch_frames = avail < CONFIG_MAX_FRAMES_PER_REQUEST ? avail : CONFIG_MAX_FRAMES_PER_REQUEST;
+		/*
+		 * Whole collections per request where they fit max_samples_per_send: a collection split over
+		 * requests by series (only when one alone is larger) would, if pushed out of a full ring between
+		 * its requests, count its already delivered part as dropped too.
+		 */
+		batch_frames = amp_ring_frames_within(&ring, CONFIG_MAX_FRAMES_PER_REQUEST, agent_cfg->max_samples_per_send);
 		batch_first_seq = ring.tail_seq;
 		batch.first_series = 0;
 	}

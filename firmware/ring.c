@@ -454,6 +454,22 @@ unsigned amp_ring_frames(const struct amp_ring *r)
 	return r->frames;
 }
 
+unsigned amp_ring_frames_within(const struct amp_ring *r, unsigned max_frames, uint64_t max_samples)
+{
+	size_t at = r->tail;
+	uint64_t samples = 0;
+	unsigned n = 0;
+
+	while (n < r->frames && n < max_frames) {
+		samples += load_u32(r->buf + at + 4);
+		if (n > 0 && samples > max_samples)
+			break;
+		n++;
+		at = next_frame(r, at);
+	}
+	return n;
+}
+
 int64_t amp_ring_oldest_timestamp(const struct amp_ring *r)
 {
 	int64_t ts;

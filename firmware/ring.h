@@ -57,6 +57,12 @@ int amp_ring_push(struct amp_ring *r, int64_t timestamp_ms, const struct amp_fra
 
 unsigned amp_ring_frames(const struct amp_ring *r);
 
+/*
+ * How many of the oldest frames (at least 1 when there is any, at most max_frames) hold at most
+ * max_samples samples together.
+ */
+unsigned amp_ring_frames_within(const struct amp_ring *r, unsigned max_frames, uint64_t max_samples);
+
 /* The oldest frame's timestamp; 0 when the ring is empty. */
 int64_t amp_ring_oldest_timestamp(const struct amp_ring *r);
 

@@ -10,12 +10,19 @@ set(AMP_DOTCONFIG "${CMAKE_BINARY_DIR}/.config")
 set(AMP_GENERATED_DIR "${CMAKE_BINARY_DIR}/generated")
 file(MAKE_DIRECTORY "${AMP_GENERATED_DIR}")
 
-# A new board, or a defconfig edited since the last configure, starts .config afresh from it.
+# Symbols set on top of the board's defconfig, e.g. -DAMP_CONFIG_OVERRIDES="CONFIG_RING_BYTES=8192" for a
+# test build with a small ring (a ;-separated list).
+set(AMP_CONFIG_OVERRIDES "" CACHE STRING "CONFIG_X=value lines applied over the board's defconfig")
+
+# A new board, a defconfig edited since the last configure, or new overrides start .config afresh.
 file(SHA256 "${AMP_DEFCONFIG}" _defconfig_hash)
-set(_stamp "${BOARD}:${_defconfig_hash}")
+set(_stamp "${BOARD}:${_defconfig_hash}:${AMP_CONFIG_OVERRIDES}")
 if(NOT EXISTS "${AMP_DOTCONFIG}" OR NOT "${AMP_KCONFIG_STAMP}" STREQUAL "${_stamp}")
   configure_file("${AMP_DEFCONFIG}" "${AMP_DOTCONFIG}" COPYONLY)
-  set(AMP_KCONFIG_STAMP "${_stamp}" CACHE INTERNAL "board and defconfig .config was made from")
+  foreach(_override IN LISTS AMP_CONFIG_OVERRIDES)
+    file(APPEND "${AMP_DOTCONFIG}" "${_override}\n")
+  endforeach()
+  set(AMP_KCONFIG_STAMP "${_stamp}" CACHE INTERNAL "board, defconfig and overrides .config was made from")
 endif()
 
 execute_process(

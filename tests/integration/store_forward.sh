@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Store and forward against a fault-injecting receiver: every sample arrives exactly once and in order
+# through 503s, 429 with Retry-After, connections cut mid-request and mid-response, a slow answer and an
+# outage; a 400 drops exactly the refused samples; an outage longer than a small ring drops only the
+# oldest, and the drop counter equals what is missing.
+# Usage: tests/integration/store_forward.sh BUILD_DIR [SMALL_RING_BUILD_DIR]
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+agent=$(cd "${1:-$repo/build}" && pwd)/amp-agent
+small_agent=${2:+$(cd "$2" && pwd)/amp-agent}
+. "$here/lib.sh"
+
+work=$(mktemp -d /tmp/amp-sf.XXXXXX)
+trap 'amp_cleanup; [ -n "${AMP_KEEP:-}" ] || rm -rf "$work"' EXIT
+passed=0 failed=0
+ok() { echo "ok   - $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+port=$(amp_free_port)
+cport=$(amp_free_port)
+timeout 300 "$AMP_PY" "$here/fault_receiver.py" --port "$port" --control-port "$cport" --max-seconds 280 \
+	>"$work/receiver.log" 2>&1 &
+amp_pids+=($!)
+amp_wait_port "$cport" 30 || { echo "receiver did not start"; cat "$work/receiver.log"; exit 1; }
+
+ctl() { curl -sS --fail -X POST -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$cport$1" >/dev/null; }
+snapshot() { curl -sS --fail "http://127.0.0.1:$cport/samples" >"$1"; }
+
+# write_config FILE INSTANCE
+write_config() {
+	cat >"$1" <<INI
+[agent]
+interval = 200ms
+instance = $2
+procfs = $repo/tests/fixtures/proc
+sysfs = $repo/tests/fixtures/sys
+shutdown_timeout = 15s
+log_level = info
+
+[remote_write]
+url = http://127.0.0.1:$port/api/v1/write
+remote_timeout = 1s
+batch_send_deadline = 200ms
+min_backoff = 50ms
+max_backoff = 1s
+sample_age_limit = 0
+INI
+}
+
+# run_agent BINARY CONFIG LOG: starts the agent in the background; its pid is in $agent_pid
+run_agent() {
+	timeout 200 "$1" -c "$2" >"$3" 2>&1 &
+	agent_pid=$!
+	amp_pids+=("$agent_pid")
+}
+
+# stop_agent: SIGTERM, then the exit status in $rc (in this shell: a subshell cannot wait for it)
+stop_agent() {
+	kill -TERM "$agent_pid"
+	wait "$agent_pid"
+	rc=$?
+}
+
+# --- 1. faults the agent must ride out without losing or duplicating a sample ---
+write_config "$work/a.ini" sf-faults
+run_agent "$agent" "$work/a.ini" "$work/agent-a.log"
+sleep 1.5
+ctl /fault '{"status": 503, "count": 3}'
+sleep 1
+ctl /fault '{"status": 429, "retry_after": 1, "count": 1}'
+sleep 1.5
+ctl /fault '{"close": "request", "count": 1}'
+ctl /fault '{"close": "response", "count": 2}'
+sleep 1
+ctl /fault '{"slow": 1.5, "count": 1}'
+sleep 2
+ctl /down '{"seconds": 3}'
+sleep 5
+stop_agent
+check "the agent exits 0 on SIGTERM after draining (rc $rc)" test "$rc" -eq 0
+snapshot "$work/a.json"
+"$AMP_PY" - "$work/a.json" sf-faults >"$work/a.check" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+inst = sys.argv[2]
+series = [s for s in d["series"] if s["labels"].get("instance") == inst]
+fail = []
+def named(n): return [s for s in series if s["labels"]["__name__"] == n]
+# every collection's timestamp: the up series has one sample per collection
+up = named("up")
+if len(up) != 1: fail.append("up series: %d" % len(up))
+times = [t for t, _ in up[0]["samples"]] if up else []
+if times != sorted(set(times)): fail.append("up timestamps out of order or repeated")
+# per series, in time order, each exactly once; series present in every collection have every timestamp
+for s in series:
+    ts = [t for t, _ in s["samples"]]
+    if ts != sorted(ts) or len(ts) != len(set(ts)):
+        fail.append("%s: out of order" % s["labels"])
+for n in ("node_load1", "node_memory_MemTotal_bytes", "amp_agent_samples_collected_total"):
+    for s in named(n):
+        got = [t for t, _ in s["samples"]]
+        if got != times: fail.append("%s: %d samples for %d collections" % (n, len(got), len(times)))
+if d["conflicts"]: fail.append("conflicting values at one timestamp: %d" % d["conflicts"])
+# nothing dropped by the agent, per its own counters at the last collection
+for s in named("amp_agent_samples_dropped_total"):
+    last = s["samples"][-1][1]
+    if last != 0: fail.append("dropped %s: %s" % (s["labels"]["reason"], last))
+kinds = {r.get("fault") or r.get("status") for r in d["requests"]}
+for k in (503, 429, "close-request", "close-response", "down"):
+    if k not in kinds: fail.append("fault %s never happened" % k)
+print("collections %d, series %d, duplicates dropped by the receiver %d" % (len(times), len(series), d["duplicates"]))
+if len(times) < 30: fail.append("only %d collections" % len(times))
+print("\n".join(fail) if fail else "consistent")
+sys.exit(1 if fail else 0)
+PY
+rc=$?
+cat "$work/a.check"
+check "503, 429, cut connections, a slow answer and an outage: every sample exactly once, in order" test "$rc" -eq 0
+# 429 with Retry-After: 1 means the next request waited at least a second
+"$AMP_PY" - "$work/a.json" >"$work/ra.check" 2>&1 <<'PY'
+import json, sys
+reqs = json.load(open(sys.argv[1]))["requests"]
+i = next(i for i, r in enumerate(reqs) if r.get("status") == 429)
+gap = reqs[i + 1]["t"] - reqs[i]["t"]
+print("after 429 with Retry-After 1: next request %.2f s later" % gap)
+sys.exit(0 if gap >= 0.95 else 1)
+PY
+rc=$?
+cat "$work/ra.check"
+check "Retry-After is honoured" test "$rc" -eq 0
+check "one error line per outage, not one per retry" test "$(grep -c '^error push' "$work/agent-a.log")" -le 8
+
+# --- 2. a 400 drops exactly the refused samples, counted ---
+write_config "$work/b.ini" sf-reject
+run_agent "$agent" "$work/b.ini" "$work/agent-b.log"
+sleep 1
+ctl /fault '{"status": 400, "count": 1}'
+sleep 1.5
+stop_agent
+snapshot "$work/b.json"
+"$AMP_PY" - "$work/b.json" sf-reject >"$work/b.check" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+series = [s for s in d["series"] if s["labels"].get("instance") == sys.argv[2]]
+rej = [s for s in series if s["labels"]["__name__"] == "amp_agent_samples_dropped_total" and s["labels"]["reason"] == "rejected"][0]
+counted = rej["samples"][-1][1]
+print("refused by the receiver: %d samples; counted by the agent: %d" % (d["refused_samples"], counted))
+sys.exit(0 if counted == d["refused_samples"] and counted > 0 else 1)
+PY
+rc=$?
+cat "$work/b.check"
+check "a 400 drops the request, and amp_agent_samples_dropped_total{reason=\"rejected\"} equals the refused samples" test "$rc" -eq 0
+check "the 400's message is logged" grep -q 'answered 400: injected 400' "$work/agent-b.log"
+
+# --- 3. an outage longer than the ring: only the oldest go, and the counter says how many ---
+if [ -n "$small_agent" ]; then
+	write_config "$work/c.ini" sf-overflow
+	run_agent "$small_agent" "$work/c.ini" "$work/agent-c.log"
+	sleep 1
+	ctl /down '{"seconds": 25}'
+	sleep 28
+	stop_agent
+	snapshot "$work/c.json"
+	"$AMP_PY" - "$work/c.json" sf-overflow >"$work/c.check" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+series = [s for s in d["series"] if s["labels"].get("instance") == sys.argv[2]]
+def one(n, **lb):
+    return [s for s in series if s["labels"]["__name__"] == n and all(s["labels"].get(k) == v for k, v in lb.items())][0]
+up = one("up")["samples"]
+collected_before_last = one("amp_agent_samples_collected_total")["samples"][-1][1]
+per_frame = sum(1 for s in series if s["samples"][-1][0] == up[-1][0])
+received = sum(len(s["samples"]) for s in series)
+total = collected_before_last + per_frame
+dropped = one("amp_agent_samples_dropped_total", reason="ring_full")["samples"][-1][1]
+ts = [t for t, _ in up]
+gaps = [b - a for a, b in zip(ts, ts[1:])]
+big = [g for g in gaps if g > 1000]
+print("collected %d, received %d, counted ring_full %d, gaps over 1 s: %s" % (total, received, dropped, big))
+ok = dropped > 0 and total - received == dropped and len(big) == 1
+sys.exit(0 if ok else 1)
+PY
+	rc=$?
+	cat "$work/c.check"
+	check "outage longer than the ring: one gap at the oldest end, and ring_full counts exactly what is missing" test "$rc" -eq 0
+fi
+
+if [ "$failed" -ne 0 ]; then
+	for f in "$work"/agent-*.log; do echo "--- $(basename "$f")"; tail -20 "$f"; done
+fi
+echo "store-forward: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
