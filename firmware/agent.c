@@ -22,6 +22,8 @@
 #define RETRY_AFTER_MAX_MS (3600u * 1000u)
 /* A refused batch's reason is logged again at most this often. */
 #define DROP_LOG_INTERVAL_MS (10u * 60u * 1000u)
+/* Metadata (# TYPE, # HELP) of a family is sent when it first appears, then at most this often. */
+#define METADATA_INTERVAL_MS (3600u * 1000u)
 /* Prometheus's staleness marker: a NaN no arithmetic produces. */
 #define STALE_NAN_BITS 0x7ff0000000000002ull
 
@@ -44,6 +46,10 @@ static struct amp_selfstats stats;
 static uint64_t batch_first_seq;
 static unsigned batch_frames;
 
+/* When each family's metadata last went out (monotonic ms, 0 = never), and which are due now. */
+static uint64_t metadata_sent_ms[CONFIG_MAX_FAMILIES];
+static uint8_t metadata_due[(CONFIG_MAX_FAMILIES + 7) / 8];
+
 /* The schedule (monotonic ms). */
 static uint64_t next_collect_ms;
 static uint64_t next_push_ms;
@@ -58,6 +64,7 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	amp_registry_init(&registry);
 	amp_ring_init(&ring, ring_storage, sizeof(ring_storage));
 	memset(&stats, 0, sizeof(stats));
+	memset(metadata_sent_ms, 0, sizeof(metadata_sent_ms));
 	for (unsigned i = 0; i < cfg->label_count; i++)
 		extra[i] = (struct amp_label){cfg->labels[i].name, cfg->labels[i].value};
 	rc = amp_labels_common_init(&common_labels, cfg->instance, cfg->job, extra, cfg->label_count);
@@ -180,6 +187,25 @@ static void batch_load(void)
 	batch.max_samples = agent_cfg->max_samples_per_send;
 }
 
+/* Marks the families whose metadata is due: new ones, and those sent more than METADATA_INTERVAL_MS ago. */
+static void metadata_schedule(uint64_t now)
+{
+	memset(metadata_due, 0, sizeof(metadata_due));
+	for (unsigned fam = 0; fam < registry.family_count; fam++) {
+		if (metadata_sent_ms[fam] == 0 || now - metadata_sent_ms[fam] >= METADATA_INTERVAL_MS)
+			metadata_due[fam / 8] |= (uint8_t)(1u << (fam % 8));
+	}
+	batch.metadata_due = metadata_due;
+}
+
+static void metadata_sent(uint64_t now)
+{
+	for (unsigned fam = 0; fam < registry.family_count; fam++) {
+		if ((metadata_due[fam / 8] >> (fam % 8)) & 1u)
+			metadata_sent_ms[fam] = now > 0 ? now : 1;
+	}
+}
+
 /* The request went through, or was refused for good: move past its series, release finished frames. */
 static void batch_advance(void)
 {
@@ -236,6 +262,7 @@ static int push_once(struct amp_push_result *res, bool *retry)
 		int rc;
 
 		batch_load();
+		metadata_schedule(port_monotonic_ms());
 		rc = amp_encoder_encode(&batch, request_buf, sizeof(request_buf), &len);
 		if (rc == AMP_ERR_NOTFOUND) {
 			batch.complete = 1; /* frames without samples (every collector skipped): nothing to send */
@@ -264,6 +291,8 @@ static int push_once(struct amp_push_result *res, bool *retry)
 		stats.push_seconds_sum += stats.push_seconds_last;
 		stats.requests[amp_selfstats_class(res->status)]++;
 		if (rc == AMP_OK) {
+			if (batch.metadata > 0)
+				metadata_sent(port_monotonic_ms());
 			stats.samples_pushed += batch.samples;
 			stats.last_success_ms = port_realtime_ms();
 			AMP_LOG_D("push", "%s accepted %u series, %u samples (%zu bytes, %zu compressed): %d",

@@ -118,6 +118,48 @@ static bool encode_timeseries(pb_ostream_t *stream, const pb_field_t *field, voi
 	return w->error == 0;
 }
 
+/* The remote-write metric type of a family (MetricMetadata.MetricType). */
+static prometheus_MetricMetadata_MetricType metadata_type(enum amp_metric_type t)
+{
+	switch (t) {
+	case AMP_METRIC_COUNTER: return prometheus_MetricMetadata_MetricType_COUNTER;
+	case AMP_METRIC_GAUGE: return prometheus_MetricMetadata_MetricType_GAUGE;
+	default: return prometheus_MetricMetadata_MetricType_UNKNOWN;
+	}
+}
+
+static void metadata_message(const struct amp_family *f, prometheus_MetricMetadata *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = metadata_type(f->type);
+	m->metric_family_name.funcs.encode = encode_string;
+	m->metric_family_name.arg = (void *)(uintptr_t)f->name;
+	m->help.funcs.encode = encode_string;
+	m->help.arg = (void *)(uintptr_t)f->help;
+}
+
+static bool metadata_due(const struct amp_encoder_batch *b, unsigned fam)
+{
+	return b->metadata_due != NULL && (b->metadata_due[fam / 8] >> (fam % 8)) & 1u;
+}
+
+static bool encode_metadata(pb_ostream_t *stream, const pb_field_t *field, void *const *arg)
+{
+	const struct amp_encoder_batch *b = *arg;
+
+	for (unsigned fam = 0; fam < b->reg->family_count; fam++) {
+		prometheus_MetricMetadata m;
+
+		if (!metadata_due(b, fam))
+			continue;
+		metadata_message(b->reg->families[fam], &m);
+		if (!pb_encode_tag_for_field(stream, field) ||
+		    !pb_encode_submessage(stream, prometheus_MetricMetadata_fields, &m))
+			return false;
+	}
+	return true;
+}
+
 static size_t varint_len(size_t v)
 {
 	size_t n = 1;
@@ -139,7 +181,24 @@ int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, si
 
 	b->series = 0;
 	b->samples = 0;
+	b->metadata = 0;
 	b->complete = 1;
+
+	/* Metadata first: a few hundred bytes per request, once an hour, rather than a sample less. */
+	for (unsigned fam = 0; fam < b->reg->family_count; fam++) {
+		prometheus_MetricMetadata m;
+		size_t size;
+
+		if (!metadata_due(b, fam))
+			continue;
+		metadata_message(b->reg->families[fam], &m);
+		if (!pb_get_encoded_size(&size, prometheus_MetricMetadata_fields, &m))
+			return AMP_ERR_ENCODE;
+		total += 1 + varint_len(size) + size;
+		b->metadata++;
+	}
+	if (total > cap / 2)
+		return AMP_ERR_FULL; /* metadata crowding out the samples: CONFIG_REQUEST_BUF_BYTES far too small */
 
 	/* Sizing pass: take series while they fit the buffer and the sample limit. */
 	if (walk_start(&w, b) != AMP_OK)
@@ -175,6 +234,10 @@ int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, si
 	w.end = b->next_series;
 	req.timeseries.funcs.encode = encode_timeseries;
 	req.timeseries.arg = &w;
+	if (b->metadata > 0) {
+		req.metadata.funcs.encode = encode_metadata;
+		req.metadata.arg = (void *)(uintptr_t)b;
+	}
 	stream = pb_ostream_from_buffer(buf, cap);
 	if (!pb_encode(&stream, prometheus_WriteRequest_fields, &req))
 		return w.error != 0 ? AMP_ERR_INVALID : AMP_ERR_ENCODE;

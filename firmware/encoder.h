@@ -21,17 +21,20 @@ struct amp_encoder_batch {
 	unsigned frame_count;
 	amp_series_id first_series;
 	uint32_t max_samples;        /* per request; 0 = no limit but the buffer */
+	/* families whose # TYPE/# HELP metadata goes in this request (bit i = registry family i), or NULL */
+	const uint8_t *metadata_due;
 
 	/* set by amp_encoder_encode */
 	uint32_t series;             /* series in the request */
 	uint32_t samples;            /* samples in the request */
+	uint32_t metadata;           /* metadata entries in the request */
 	int complete;                /* every sample of the frames from first_series on is in the request */
 	amp_series_id next_series;   /* where the next request continues when !complete */
 };
 
 /*
- * Encodes as much of the batch as fits `cap` bytes (and max_samples) into `buf`. Series are never split
- * within a request; samples of a series go oldest first.
+ * Encodes as much of the batch as fits `cap` bytes (and max_samples) into `buf`: first the due metadata,
+ * then series. Series are never split within a request; samples of a series go oldest first.
  * Returns 0, AMP_ERR_NOTFOUND (no sample at or after first_series), AMP_ERR_FULL (not even one series
  * fits), AMP_ERR_INVALID (frame_count beyond the ring, or corrupt frames) or AMP_ERR_ENCODE.
  */

@@ -139,6 +139,48 @@ static void test_matches_protoc_byte_for_byte(void **state)
 	assert_memory_equal(out, expect, n);
 }
 
+/* Metadata of the due families leads the request, as protoc encodes it. */
+static void test_metadata_matches_protoc(void **state)
+{
+	amp_series_id load = series(&fam_load, NULL, NULL);
+	amp_series_id idle = series(&fam_cpu, "0", "idle");
+	const struct amp_frame_entry f1[] = {{load, 0.5}, {idle, 3}};
+	static const uint8_t due[1] = {0x3};
+	static uint8_t expect[1 << 16];
+	size_t len, n;
+	const char *text =
+		"timeseries {\n"
+		" labels { name: \"Zone\" value: \"A\" }\n"
+		" labels { name: \"__name__\" value: \"node_load1\" }\n"
+		" labels { name: \"instance\" value: \"gw-001\" }\n"
+		" labels { name: \"job\" value: \"amp-agent\" }\n"
+		" labels { name: \"site\" value: \"tokyo-1\" }\n"
+		" samples { value: 0.5 timestamp: 5000 }\n"
+		"}\n"
+		"timeseries {\n"
+		" labels { name: \"Zone\" value: \"A\" }\n"
+		" labels { name: \"__name__\" value: \"node_cpu_seconds_total\" }\n"
+		" labels { name: \"cpu\" value: \"0\" }\n"
+		" labels { name: \"instance\" value: \"gw-001\" }\n"
+		" labels { name: \"job\" value: \"amp-agent\" }\n"
+		" labels { name: \"mode\" value: \"idle\" }\n"
+		" labels { name: \"site\" value: \"tokyo-1\" }\n"
+		" samples { value: 3 timestamp: 5000 }\n"
+		"}\n"
+		"metadata { type: GAUGE metric_family_name: \"node_load1\" help: \"load\" }\n"
+		"metadata { type: COUNTER metric_family_name: \"node_cpu_seconds_total\" help: \"cpu\" }\n";
+
+	(void)state;
+	assert_int_equal(amp_ring_push(&ring, 5000, f1, 2), AMP_OK);
+	fill_batch();
+	batch.metadata_due = due;
+	assert_int_equal(amp_encoder_encode(&batch, out, sizeof(out), &len), AMP_OK);
+	assert_int_equal(batch.metadata, 2);
+	n = protoc_encode(text, expect, sizeof(expect));
+	assert_int_equal(len, n);
+	assert_memory_equal(out, expect, n);
+}
+
 /* A batch larger than one request is split by series, every sample sent exactly once, in order. */
 static void test_split_by_buffer_and_sample_limit(void **state)
 {
@@ -186,6 +228,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_matches_protoc_byte_for_byte, setup),
 		cmocka_unit_test_setup(test_split_by_buffer_and_sample_limit, setup),
+		cmocka_unit_test_setup(test_metadata_matches_protoc, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
