@@ -12,6 +12,7 @@
 #include "log.h"
 #include "port.h"
 #include "ring.h"
+#include "spool.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,14 +38,30 @@ static char file_buf[CONFIG_PROC_FILE_BUF_BYTES];
 static struct amp_collect_ctx collect_ctx;
 static uint8_t request_buf[CONFIG_REQUEST_BUF_BYTES];
 static uint8_t compressed_buf[COMPRESSED_BUF_BYTES];
-static struct amp_encoder_batch batch;
 static struct amp_push push;
 static bool push_ready;
 static struct amp_selfstats stats;
 
-/* The batch in flight: which frames it holds, so that a partly sent batch never gains new frames. */
-static uint64_t batch_first_seq;
-static unsigned batch_frames;
+/*
+ * Where requests come from: the live ring, or spooled frames being replayed (with the registry and labels
+ * they were spooled with). Each remembers its batch in flight: which frames it holds, so that a partly
+ * sent batch never gains new frames.
+ */
+struct source {
+	struct amp_ring *ring;
+	const struct amp_registry *reg;
+	const struct amp_labels_common *common;
+	struct amp_encoder_batch batch;
+	uint64_t first_seq;
+	unsigned frames;
+	bool replay;
+};
+
+static struct source live = {.ring = &ring, .reg = &registry, .common = &common_labels};
+static struct amp_spool_replay replay;
+static unsigned char replay_storage[CONFIG_MAX_FRAMES_PER_REQUEST * 4 * 64 + 65536];
+static struct source replayed = {.ring = &replay.ring, .reg = &replay.reg, .common = &replay.common, .replay = true};
+static uint64_t next_spool_ms;
 
 /* When each family's metadata last went out (monotonic ms, 0 = never), and which are due now. */
 static uint64_t metadata_sent_ms[CONFIG_MAX_FAMILIES];
@@ -83,9 +100,13 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	collect_ctx.entry_cap = CONFIG_MAX_SERIES;
 	collect_ctx.buf = file_buf;
 	collect_ctx.buf_cap = sizeof(file_buf);
-	batch_frames = 0;
+	live.frames = 0;
+	replayed.frames = 0;
+	amp_ring_init(&replay.ring, replay_storage, sizeof(replay_storage));
 	push_failures = 0;
 	push_ready = false;
+	if (network && cfg->spool_dir[0] != '\0' && amp_spool_open(cfg->spool_dir, cfg->spool_max_bytes) != AMP_OK)
+		AMP_LOG_W("agent", "%s: [agent] spool_dir unusable: samples are held in RAM only", cfg->source);
 	if (!network)
 		return AMP_OK;
 	amp_push_init(&push);
@@ -131,6 +152,8 @@ int amp_agent_collect(void)
 	now = port_realtime_ms();
 	if (failed > 0)
 		AMP_LOG_D("agent", "%u collectors failed this collection", failed);
+	stats.spool_bytes_written = amp_spool_stats()->bytes_written;
+	stats.dropped[AMP_DROP_SPOOL_FULL] = amp_spool_stats()->samples_dropped;
 	amp_selfstats_emit(&collect_ctx, &stats, &ring, sizeof(ring_storage));
 	amp_collect_sort(&collect_ctx);
 	stats.samples_collected += collect_ctx.entry_count;
@@ -143,59 +166,72 @@ int amp_agent_collect(void)
 	return rc;
 }
 
+/* The frames before `seq` of a source are done with (accepted, refused or too old): the spool may forget them. */
+static void source_release(struct source *src, uint64_t seq)
+{
+	amp_ring_release_before(src->ring, seq);
+	if (src->replay)
+		amp_spool_replay_delivered(&replay, seq);
+	else
+		amp_spool_live_delivered(seq);
+}
+
 /* Drops, counted as too old, the oldest frames that the receiver would refuse (sample_age_limit). */
-static void drop_too_old(void)
+static void drop_too_old(struct source *src)
 {
 	int64_t limit = agent_cfg->sample_age_limit_ms;
 	int64_t now = port_realtime_ms();
-	uint64_t before = ring.samples;
+	uint64_t before = src->ring->samples;
 
 	if (limit == 0)
 		return;
-	while (amp_ring_frames(&ring) > 0 && now - amp_ring_oldest_timestamp(&ring) > limit)
-		amp_ring_release_before(&ring, ring.tail_seq + 1);
-	if (ring.samples != before) {
-		stats.dropped[AMP_DROP_TOO_OLD] += before - ring.samples;
-		AMP_LOG_W("push", "%llu samples older than sample_age_limit (%u s) dropped",
-			  (unsigned long long)(before - ring.samples), (unsigned)(limit / 1000));
+	while (amp_ring_frames(src->ring) > 0 && now - amp_ring_oldest_timestamp(src->ring) > limit)
+		source_release(src, src->ring->tail_seq + 1);
+	if (src->ring->samples != before) {
+		stats.dropped[AMP_DROP_TOO_OLD] += before - src->ring->samples;
+		AMP_LOG_W("push", "%llu %ssamples older than sample_age_limit (%u s) dropped",
+			  (unsigned long long)(before - src->ring->samples), src->replay ? "spooled " : "",
+			  (unsigned)(limit / 1000));
 	}
 }
 
 /* Fills the batch with the frames of the request in flight, choosing them when none is. */
-static void batch_load(void)
+static void batch_load(struct source *src)
 {
-	unsigned avail = amp_ring_frames(&ring);
-
+	struct amp_encoder_batch *batch = &src->batch;
+	unsigned avail = amp_ring_frames(src->ring);
 
 	/* Frames of a partly sent batch pushed out of a full ring: start a new batch (the rest was counted as dropped). */
-	if (batch_frames > 0 && (ring.tail_seq != batch_first_seq || avail < batch_frames))
-		batch_frames = 0;
-	if (batch_frames == 0) {
+	if (src->frames > 0 && (src->ring->tail_seq != src->first_seq || avail < src->frames))
+		src->frames = 0;
+	if (src->frames == 0) {
 		/*
 		 * Whole collections per request where they fit max_samples_per_send: a collection split over
 		 * requests by series (only when one alone is larger) would, if pushed out of a full ring between
 		 * its requests, count its already delivered part as dropped too.
 		 */
-		batch_frames = amp_ring_frames_within(&ring, CONFIG_MAX_FRAMES_PER_REQUEST, agent_cfg->max_samples_per_send);
-		batch_first_seq = ring.tail_seq;
-		batch.first_series = 0;
+		src->frames = amp_ring_frames_within(src->ring, CONFIG_MAX_FRAMES_PER_REQUEST,
+						     agent_cfg->max_samples_per_send);
+		src->first_seq = src->ring->tail_seq;
+		batch->first_series = 0;
 	}
-	batch.reg = &registry;
-	batch.common = &common_labels;
-	batch.ring = &ring;
-	batch.frame_count = batch_frames;
-	batch.max_samples = agent_cfg->max_samples_per_send;
+	batch->reg = src->reg;
+	batch->common = src->common;
+	batch->ring = src->ring;
+	batch->frame_count = src->frames;
+	batch->max_samples = agent_cfg->max_samples_per_send;
+	batch->metadata_due = NULL;
 }
 
 /* Marks the families whose metadata is due: new ones, and those sent more than METADATA_INTERVAL_MS ago. */
-static void metadata_schedule(uint64_t now)
+static void metadata_schedule(struct amp_encoder_batch *batch, uint64_t now)
 {
 	memset(metadata_due, 0, sizeof(metadata_due));
 	for (unsigned fam = 0; fam < registry.family_count; fam++) {
 		if (metadata_sent_ms[fam] == 0 || now - metadata_sent_ms[fam] >= METADATA_INTERVAL_MS)
 			metadata_due[fam / 8] |= (uint8_t)(1u << (fam % 8));
 	}
-	batch.metadata_due = metadata_due;
+	batch->metadata_due = metadata_due;
 }
 
 static void metadata_sent(uint64_t now)
@@ -207,14 +243,14 @@ static void metadata_sent(uint64_t now)
 }
 
 /* The request went through, or was refused for good: move past its series, release finished frames. */
-static void batch_advance(void)
+static void batch_advance(struct source *src)
 {
-	if (!batch.complete) {
-		batch.first_series = batch.next_series;
+	if (!src->batch.complete) {
+		src->batch.first_series = src->batch.next_series;
 		return;
 	}
-	amp_ring_release_before(&ring, batch_first_seq + batch_frames);
-	batch_frames = 0;
+	source_release(src, src->first_seq + src->frames);
+	src->frames = 0;
 }
 
 /* True for answers that say "try again later" rather than "never send this again". */
@@ -247,37 +283,57 @@ static void log_refused(const struct amp_push_result *res, uint64_t samples)
 	}
 }
 
+/*
+ * The source of the next request: spooled frames not in the live ring go first (oldest first, so each
+ * series stays in time order), then the live ring. NULL when nothing waits.
+ */
+static struct source *next_source(void)
+{
+	if (amp_spool_enabled()) {
+		drop_too_old(&replayed);
+		if (amp_ring_frames(&replay.ring) == 0 && amp_spool_replay_fill(&replay, ring.tail_seq) < 0)
+			AMP_LOG_W("push", "a spool file is damaged; its readable part is replayed");
+		if (amp_ring_frames(&replay.ring) > 0)
+			return &replayed;
+	}
+	drop_too_old(&live);
+	return amp_ring_frames(&ring) > 0 ? &live : NULL;
+}
+
 /* One request. *retry says whether a failure should be retried with the same samples. */
 static int push_once(struct amp_push_result *res, bool *retry)
 {
+	struct source *src;
+
 	*retry = false;
 	memset(res, 0, sizeof(*res));
 	res->retry_after_s = -1;
 	if (!push_ready)
 		return AMP_ERR_CONNECT;
-	drop_too_old();
-	while (amp_ring_frames(&ring) > 0) {
+	while ((src = next_source()) != NULL) {
+		struct amp_encoder_batch *batch = &src->batch;
 		size_t len, zlen;
 		uint64_t t0;
 		int rc;
 
-		batch_load();
-		metadata_schedule(port_monotonic_ms());
-		rc = amp_encoder_encode(&batch, request_buf, sizeof(request_buf), &len);
+		batch_load(src);
+		if (!src->replay)
+			metadata_schedule(batch, port_monotonic_ms());
+		rc = amp_encoder_encode(batch, request_buf, sizeof(request_buf), &len);
 		if (rc == AMP_ERR_NOTFOUND) {
-			batch.complete = 1; /* frames without samples (every collector skipped): nothing to send */
-			batch_advance();
+			batch->complete = 1; /* frames without samples (every collector skipped): nothing to send */
+			batch_advance(src);
 			continue;
 		}
 		if (rc != AMP_OK) {
 			/* a series larger than the whole request buffer, or a corrupt ring: never sendable */
-			uint64_t before = ring.samples;
+			uint64_t before = src->ring->samples;
 
-			amp_ring_release_before(&ring, batch_first_seq + batch_frames);
-			stats.dropped[AMP_DROP_ENCODE] += before - ring.samples;
+			source_release(src, src->first_seq + src->frames);
+			stats.dropped[AMP_DROP_ENCODE] += before - src->ring->samples;
 			AMP_LOG_E("push", "cannot encode a request: %s; %u collections (%llu samples) dropped",
-				  amp_strerror(rc), batch_frames, (unsigned long long)(before - ring.samples));
-			batch_frames = 0;
+				  amp_strerror(rc), src->frames, (unsigned long long)(before - src->ring->samples));
+			src->frames = 0;
 			continue;
 		}
 		rc = amp_compress(request_buf, len, compressed_buf, sizeof(compressed_buf), &zlen);
@@ -291,20 +347,21 @@ static int push_once(struct amp_push_result *res, bool *retry)
 		stats.push_seconds_sum += stats.push_seconds_last;
 		stats.requests[amp_selfstats_class(res->status)]++;
 		if (rc == AMP_OK) {
-			if (batch.metadata > 0)
+			if (batch->metadata > 0)
 				metadata_sent(port_monotonic_ms());
-			stats.samples_pushed += batch.samples;
+			stats.samples_pushed += batch->samples;
 			stats.last_success_ms = port_realtime_ms();
-			AMP_LOG_D("push", "%s accepted %u series, %u samples (%zu bytes, %zu compressed): %d",
-				  agent_cfg->url.host, (unsigned)batch.series, (unsigned)batch.samples, len, zlen, res->status);
-			batch_advance();
+			AMP_LOG_D("push", "%s accepted %u series, %u %ssamples (%zu bytes, %zu compressed): %d",
+				  agent_cfg->url.host, (unsigned)batch->series, (unsigned)batch->samples,
+				  src->replay ? "spooled " : "", len, zlen, res->status);
+			batch_advance(src);
 			return AMP_OK;
 		}
 		*retry = retryable(rc, res);
 		if (!*retry) {
-			stats.dropped[res->status == 429 ? AMP_DROP_RATE_LIMITED : AMP_DROP_REJECTED] += batch.samples;
-			log_refused(res, batch.samples);
-			batch_advance();
+			stats.dropped[res->status == 429 ? AMP_DROP_RATE_LIMITED : AMP_DROP_REJECTED] += batch->samples;
+			log_refused(res, batch->samples);
+			batch_advance(src);
 		}
 		return rc;
 	}
@@ -420,12 +477,30 @@ static uint64_t push_due_ms(uint64_t now)
 	if (!push_ready || amp_ring_frames(&ring) == 0)
 		return UINT64_MAX;
 	age = port_realtime_ms() - amp_ring_oldest_timestamp(&ring);
-	if (batch_frames > 0 || ring.samples >= agent_cfg->max_samples_per_send || age < 0 ||
+	if (amp_ring_frames(&replay.ring) > 0)
+		return now > next_push_ms ? now : next_push_ms;
+	if (live.frames > 0 || ring.samples >= agent_cfg->max_samples_per_send || age < 0 ||
 	    (uint64_t)age >= agent_cfg->batch_send_deadline_ms)
 		due = now;
 	else
 		due = now + (agent_cfg->batch_send_deadline_ms - (uint64_t)age);
 	return due > next_push_ms ? due : next_push_ms;
+}
+
+/*
+ * While pushes fail, what the ring holds goes to the spool every spool_interval (and at once when
+ * `now_too`), so a power cut loses at most an interval. While the link is up nothing is written.
+ */
+static void spool_if_due(bool now_too)
+{
+	uint64_t now = port_monotonic_ms();
+
+	if (!amp_spool_enabled() || amp_ring_frames(&ring) == 0 || (!now_too && (push_failures == 0 || now < next_spool_ms)))
+		return;
+	next_spool_ms = now + agent_cfg->spool_interval_ms;
+	if (amp_spool_write(&ring, &registry, &common_labels) != AMP_OK)
+		AMP_LOG_D("agent", "spool write failed (logged by the spool)");
+	ring.persisted_seq = amp_spool_persisted_seq();
 }
 
 /* On SIGTERM: push what is buffered, within shutdown_timeout. */
@@ -450,9 +525,13 @@ static void drain_on_shutdown(void)
 			port_sleep_ms(delay);
 		}
 	}
-	if (amp_ring_frames(&ring) > 0)
+	if (amp_ring_frames(&ring) > 0 && amp_spool_enabled()) {
+		spool_if_due(true);
+		AMP_LOG_I("agent", "stopping; %u collections not pushed are in the spool", amp_ring_frames(&ring));
+	} else if (amp_ring_frames(&ring) > 0) {
 		AMP_LOG_W("agent", "stopping with %u collections (%llu samples) not pushed", amp_ring_frames(&ring),
 			  (unsigned long long)ring.samples);
+	}
 	else
 		AMP_LOG_I("agent", "stopping; everything collected was pushed");
 }
@@ -493,13 +572,18 @@ int amp_agent_run(void)
 				delay = backoff_ms(&res);
 				next_push_ms = port_monotonic_ms() + delay;
 				report_failure(rc, &res, last_failure, sizeof(last_failure), delay);
+				if (push_failures == 1)
+					next_spool_ms = port_monotonic_ms() + agent_cfg->spool_interval_ms;
 			} else {
 				push_failures = 0; /* a refused batch says nothing about the link */
 			}
 			continue;
 		}
+		spool_if_due(false);
 		if (due < wake)
 			wake = due;
+		if (amp_spool_enabled() && push_failures > 0 && next_spool_ms < wake)
+			wake = next_spool_ms > now ? next_spool_ms : now + 1;
 		port_sleep_ms((uint32_t)(wake - now < 60000 ? wake - now : 60000));
 	}
 	port_set_idle_hook(NULL, NULL, 0);

@@ -57,6 +57,9 @@ enum cfg_key {
 	KEY_RETRY_ON_HTTP_429,
 	KEY_SAMPLE_AGE_LIMIT,
 	KEY_SHUTDOWN_TIMEOUT,
+	KEY_SPOOL_DIR,
+	KEY_SPOOL_MAX_BYTES,
+	KEY_SPOOL_INTERVAL,
 	KEY_REGION,
 	KEY_SERVICE,
 	KEY_ACCESS_KEY,
@@ -89,6 +92,9 @@ static const struct {
 	[KEY_RETRY_ON_HTTP_429] = {SEC_REMOTE_WRITE, "retry_on_http_429"},
 	[KEY_SAMPLE_AGE_LIMIT] = {SEC_REMOTE_WRITE, "sample_age_limit"},
 	[KEY_SHUTDOWN_TIMEOUT] = {SEC_AGENT, "shutdown_timeout"},
+	[KEY_SPOOL_DIR] = {SEC_AGENT, "spool_dir"},
+	[KEY_SPOOL_MAX_BYTES] = {SEC_AGENT, "spool_max_bytes"},
+	[KEY_SPOOL_INTERVAL] = {SEC_AGENT, "spool_interval"},
 	[KEY_REGION] = {SEC_SIGV4, "region"},
 	[KEY_SERVICE] = {SEC_SIGV4, "service"},
 	[KEY_ACCESS_KEY] = {SEC_SIGV4, "access_key"},
@@ -575,6 +581,36 @@ static void set_count(struct cfg_ctx *ctx, const char *key, uint32_t *dst, const
 	*dst = (uint32_t)v;
 }
 
+/* A size in bytes: digits and an optional unit, B, KiB, MiB or GiB (K, M, G and KB, MB, GB mean the same). */
+static void set_bytes(struct cfg_ctx *ctx, const char *key, uint64_t *dst, const char *value, uint64_t min,
+		      uint64_t max)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mult;
+	} units[] = {{"", 1},       {"B", 1},         {"K", 1024},      {"KB", 1024},       {"KiB", 1024},
+		     {"M", 1 << 20}, {"MB", 1 << 20}, {"MiB", 1 << 20}, {"G", 1u << 30}, {"GB", 1u << 30},
+		     {"GiB", 1u << 30}};
+	uint64_t v = 0;
+	const char *p = value;
+
+	while (*p >= '0' && *p <= '9' && v < (UINT64_MAX - 9) / 10)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	for (size_t i = 0; p != value && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(p, units[i].unit) == 0 && v <= max / units[i].mult && v * units[i].mult >= min) {
+			*dst = v * units[i].mult;
+			return;
+		}
+	}
+	{
+		char shown[AMP_CONFIG_SHOW_MAX + 4];
+
+		line_error(ctx, key, "\"%s\": expected a size from %llu KiB to %llu GiB (e.g. 64MiB)",
+			   show(shown, sizeof(shown), value, strlen(value)), (unsigned long long)(min >> 10),
+			   (unsigned long long)(max >> 30));
+	}
+}
+
 static void set_label_value(struct cfg_ctx *ctx, const char *key, char *dst, size_t cap, const char *value)
 {
 	if (!utf8_valid(value)) {
@@ -846,6 +882,15 @@ static void set_key(struct cfg_ctx *ctx, enum cfg_key k, const char *value)
 	case KEY_SHUTDOWN_TIMEOUT:
 		set_duration(ctx, key, &cfg->shutdown_timeout_ms, value);
 		break;
+	case KEY_SPOOL_DIR:
+		set_path(ctx, key, cfg->spool_dir, sizeof(cfg->spool_dir), value);
+		break;
+	case KEY_SPOOL_MAX_BYTES:
+		set_bytes(ctx, key, &cfg->spool_max_bytes, value, 256u * 1024u, (uint64_t)64 << 30);
+		break;
+	case KEY_SPOOL_INTERVAL:
+		set_duration_in(ctx, key, &cfg->spool_interval_ms, value, 1000, 3600000, "1s to 1h");
+		break;
 	case KEY_INSTANCE:
 		set_label_value(ctx, key, cfg->instance, sizeof(cfg->instance), value);
 		break;
@@ -1034,6 +1079,8 @@ void amp_config_defaults(struct amp_config *cfg)
 	cfg->retry_on_http_429 = true;
 	cfg->sample_age_limit_ms = 0;
 	cfg->shutdown_timeout_ms = 10000;
+	cfg->spool_max_bytes = (uint64_t)64 << 20;
+	cfg->spool_interval_ms = 60000;
 	strcpy(cfg->service, "aps");
 }
 

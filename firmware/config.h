@@ -42,6 +42,9 @@ struct amp_config {
 	enum amp_log_level log_level;              /* default info */
 	bool log_syslog;                           /* log_target = syslog */
 	uint32_t shutdown_timeout_ms;              /* default 10 s: pushing what is buffered on SIGTERM */
+	char spool_dir[CONFIG_MAX_PATH_LEN];       /* "" (default): no spool */
+	uint64_t spool_max_bytes;                  /* default 64 MiB */
+	uint32_t spool_interval_ms;                /* default 60 s */
 
 	/* [collectors]: bit (1u << amp_collector_id) set = turned off; every compiled-in collector is on by default */
 	uint32_t collectors_disabled;

@@ -15,6 +15,7 @@
  * (tail) starts every decode, and advances as frames are released or dropped.
  */
 #include "ring.h"
+#include "log.h"
 
 #include <math.h>
 #include <string.h>
@@ -303,32 +304,14 @@ static size_t next_frame(const struct amp_ring *r, size_t at)
 /* Decodes the oldest frame into the tail state (it is being released or dropped). */
 static void apply_oldest(struct amp_ring *r)
 {
-	struct amp_ring_codec *t = &r->tail_state;
-	struct amp_ring_walk_frame f;
+	static struct amp_frame_entry scratch[CONFIG_MAX_SERIES];
 	int64_t ts;
-	uint32_t count;
+	unsigned count;
 
-	frame_open(r, r->tail, &f, &ts, &count);
-	if (f.explicit_ids) {
-		memset(t->present, 0, sizeof(t->present));
-		t->count = 0;
-		for (uint32_t i = 0; i < count; i++) {
-			amp_series_id id;
-
-			if (ids_step(&f) != AMP_OK || !f.has_next)
-				break;
-			id = f.next_id;
-			if (decode_value(&f, &t->value[id], &t->scale[id]) != AMP_OK)
-				break;
-			bit_put(t->present, id);
-			t->count++;
-		}
-		return;
-	}
-	for (uint32_t id = 0; id < CONFIG_MAX_SERIES; id++) {
-		if (bit_get(t->present, id) && decode_value(&f, &t->value[id], &t->scale[id]) != AMP_OK)
-			break;
-	}
+	/* our own bytes: a failure here is a bug, and the tail state then is only as far as decoding got */
+	if (amp_ring_frame_decode(&r->tail_state, r->buf + r->tail, load_u32(r->buf + r->tail), &ts, scratch, &count) !=
+	    AMP_OK)
+		AMP_LOG_E("ring", "frame %llu does not decode: later values may be wrong", (unsigned long long)r->tail_seq);
 }
 
 static void drop_oldest(struct amp_ring *r)
@@ -373,8 +356,12 @@ static size_t make_room(struct amp_ring *r, size_t need)
 		} else if (r->tail - r->head >= need) {
 			return r->head;
 		}
-		r->dropped_frames++;
-		r->dropped_samples += load_u32(r->buf + r->tail + 4);
+		if (r->tail_seq < r->persisted_seq) {
+			r->spilled_samples += load_u32(r->buf + r->tail + 4);
+		} else {
+			r->dropped_frames++;
+			r->dropped_samples += load_u32(r->buf + r->tail + 4);
+		}
 		drop_oldest(r);
 	}
 }
@@ -391,14 +378,18 @@ static size_t put_varint(unsigned char *p, uint32_t v)
 	return n;
 }
 
-int amp_ring_push(struct amp_ring *r, int64_t timestamp_ms, const struct amp_frame_entry *entries,
-		  unsigned count)
+void amp_ring_codec_init(struct amp_ring_codec *c)
 {
-	struct amp_ring_codec *h = &r->head_state;
+	codec_init(c);
+}
+
+int amp_ring_frame_encode(struct amp_ring_codec *h, int64_t timestamp_ms, const struct amp_frame_entry *entries,
+			  unsigned count, unsigned char *out, size_t *out_len)
+{
 	struct bit_writer w;
 	bool same_set = count == h->count;
 	uint32_t bytes32, count32 = count;
-	size_t at, len = FRAME_HEADER;
+	size_t len = FRAME_HEADER;
 	unsigned char flags;
 
 	for (unsigned i = 0; i < count; i++) {
@@ -410,23 +401,109 @@ int amp_ring_push(struct amp_ring *r, int64_t timestamp_ms, const struct amp_fra
 	flags = same_set ? 0 : FLAG_IDS;
 	if (!same_set) {
 		for (unsigned i = 0; i < count; i++)
-			len += put_varint(staging + len, i == 0 ? entries[0].id
-							       : (uint32_t)(entries[i].id - entries[i - 1].id));
+			len += put_varint(out + len, i == 0 ? entries[0].id : (uint32_t)(entries[i].id - entries[i - 1].id));
 		memset(h->present, 0, sizeof(h->present));
 		for (unsigned i = 0; i < count; i++)
 			bit_put(h->present, entries[i].id);
 		h->count = count;
 	}
-	w.buf = staging + len;
+	w.buf = out + len;
 	w.pos = 0;
 	for (unsigned i = 0; i < count; i++)
 		encode_value(&w, entries[i].value, &h->value[entries[i].id], &h->scale[entries[i].id]);
 	len += (w.pos + 7) / 8;
 	bytes32 = (uint32_t)len;
-	memcpy(staging, &bytes32, 4);
-	memcpy(staging + 4, &count32, 4);
-	memcpy(staging + 8, &timestamp_ms, 8);
-	staging[16] = flags;
+	memcpy(out, &bytes32, 4);
+	memcpy(out + 4, &count32, 4);
+	memcpy(out + 8, &timestamp_ms, 8);
+	out[16] = flags;
+	*out_len = len;
+	return AMP_OK;
+}
+
+int amp_ring_frame_decode(struct amp_ring_codec *c, const unsigned char *frame, size_t len, int64_t *timestamp_ms,
+			  struct amp_frame_entry *out, unsigned *count)
+{
+	struct amp_ring_walk_frame f;
+	const unsigned char *end = frame + len;
+	const unsigned char *q;
+	uint32_t n;
+
+	*count = 0;
+	if (len < FRAME_HEADER || load_u32(frame) != len)
+		return AMP_ERR_INVALID;
+	n = load_u32(frame + 4);
+	if (n > CONFIG_MAX_SERIES)
+		return AMP_ERR_INVALID;
+	memcpy(timestamp_ms, frame + 8, sizeof(*timestamp_ms));
+	memset(&f, 0, sizeof(f));
+	f.explicit_ids = (frame[16] & FLAG_IDS) != 0;
+	q = frame + FRAME_HEADER;
+	if (f.explicit_ids) {
+		f.ids = q;
+		f.ids_left = n;
+		for (uint32_t i = 0; i < n; q++) {
+			if (q >= end)
+				return AMP_ERR_INVALID;
+			if ((*q & 0x80u) == 0)
+				i++;
+		}
+		f.ids_end = q;
+	} else if (n != c->count) {
+		return AMP_ERR_INVALID;
+	}
+	f.bits = q;
+	f.bit_len = (size_t)(end - q) * 8u;
+	if (f.explicit_ids) {
+		memset(c->present, 0, sizeof(c->present));
+		c->count = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			amp_series_id id;
+
+			if (ids_step(&f) != AMP_OK || !f.has_next || (i > 0 && f.next_id <= out[i - 1].id))
+				return AMP_ERR_INVALID;
+			id = f.next_id;
+			if (decode_value(&f, &c->value[id], &c->scale[id]) != AMP_OK)
+				return AMP_ERR_INVALID;
+			bit_put(c->present, id);
+			c->count++;
+			out[i] = (struct amp_frame_entry){id, c->value[id]};
+		}
+	} else {
+		uint32_t i = 0;
+
+		for (uint32_t id = 0; id < CONFIG_MAX_SERIES && i < n; id++) {
+			if (!bit_get(c->present, id))
+				continue;
+			if (decode_value(&f, &c->value[id], &c->scale[id]) != AMP_OK)
+				return AMP_ERR_INVALID;
+			out[i++] = (struct amp_frame_entry){(amp_series_id)id, c->value[id]};
+		}
+	}
+	*count = n;
+	return AMP_OK;
+}
+
+const unsigned char *amp_ring_frame_at(const struct amp_ring *r, uint64_t seq, size_t *len)
+{
+	size_t at = r->tail;
+
+	if (seq < r->tail_seq || seq >= r->tail_seq + r->frames)
+		return NULL;
+	for (uint64_t s = r->tail_seq; s < seq; s++)
+		at = next_frame(r, at);
+	*len = load_u32(r->buf + at);
+	return r->buf + at;
+}
+
+int amp_ring_push(struct amp_ring *r, int64_t timestamp_ms, const struct amp_frame_entry *entries,
+		  unsigned count)
+{
+	size_t at, len;
+	int rc = amp_ring_frame_encode(&r->head_state, timestamp_ms, entries, count, staging, &len);
+
+	if (rc != AMP_OK)
+		return rc;
 	if (len > r->cap) {
 		/*
 		 * The head state already moved on to a frame that will never be stored: start afresh, so

@@ -37,6 +37,8 @@ struct amp_ring {
 	uint64_t tail_seq;       /* sequence number of the oldest frame; frames are numbered from 0 */
 	uint64_t dropped_frames; /* frames pushed out by newer ones while the ring was full */
 	uint64_t dropped_samples;
+	uint64_t persisted_seq;  /* frames below this are safe elsewhere (the spool): pushing them out loses nothing */
+	uint64_t spilled_samples; /* samples of such frames pushed out (not counted as dropped) */
 	uint64_t samples;        /* samples held */
 	struct amp_ring_codec head_state; /* after the newest frame: what the next frame is encoded against */
 	struct amp_ring_codec tail_state; /* before the oldest frame: where decoding starts */
@@ -65,6 +67,31 @@ unsigned amp_ring_frames_within(const struct amp_ring *r, unsigned max_frames, u
 
 /* The oldest frame's timestamp; 0 when the ring is empty. */
 int64_t amp_ring_oldest_timestamp(const struct amp_ring *r);
+
+/* ---- The frame coding, for the spool, which stores frames coded against a state of its own ---- */
+
+/* Largest coded frame: header, 3-byte id varints and 71 bits per value. */
+#define AMP_RING_FRAME_MAX_BYTES (17u + 3u * CONFIG_MAX_SERIES + (71u * CONFIG_MAX_SERIES + 7u) / 8u)
+
+/* Empties a codec state (what a ring, and a spool file, starts from). Cannot fail. */
+void amp_ring_codec_init(struct amp_ring_codec *c);
+
+/*
+ * Codes a frame against `c` (which moves on to it) into out (AMP_RING_FRAME_MAX_BYTES); *out_len gets
+ * its size. Returns 0 or AMP_ERR_INVALID (ids not ascending or out of range).
+ */
+int amp_ring_frame_encode(struct amp_ring_codec *c, int64_t timestamp_ms, const struct amp_frame_entry *entries,
+			  unsigned count, unsigned char *out, size_t *out_len) AMP_MUST_CHECK;
+
+/*
+ * Decodes a coded frame of `len` bytes against `c` (which moves on to it) into out[CONFIG_MAX_SERIES].
+ * Returns 0 or AMP_ERR_INVALID (malformed: bytes from a file must be treated as hostile).
+ */
+int amp_ring_frame_decode(struct amp_ring_codec *c, const unsigned char *frame, size_t len, int64_t *timestamp_ms,
+			  struct amp_frame_entry *out, unsigned *count) AMP_MUST_CHECK;
+
+/* The coded bytes of the frame with sequence number `seq`, or NULL when the ring does not hold it. */
+const unsigned char *amp_ring_frame_at(const struct amp_ring *r, uint64_t seq, size_t *len);
 
 /* True when series `id` was in the newest frame (for staleness markers). */
 bool amp_ring_head_has(const struct amp_ring *r, amp_series_id id);

@@ -36,11 +36,14 @@ static const struct amp_family fam_pending = {"amp_agent_pending_samples",
 static const struct amp_family fam_pending_frames = {"amp_agent_pending_collections",
 						     "Collections in the ring not yet accepted by the receiver.",
 						     AMP_METRIC_GAUGE};
+static const struct amp_family fam_spool = {"amp_agent_spool_written_bytes_total",
+					    "Bytes written to the spool on flash (only while pushes fail).",
+					    AMP_METRIC_COUNTER};
 static const struct amp_family fam_series = {"amp_agent_series", "Series known to the registry.",
 					     AMP_METRIC_GAUGE};
 
 static const char *const drop_reasons[AMP_DROP_REASON_COUNT] = {
-	"ring_full", "too_old", "rejected", "rate_limited", "series_limit", "encode",
+	"ring_full", "too_old", "rejected", "rate_limited", "series_limit", "encode", "spool_full",
 };
 static const char *const request_classes[AMP_REQ_CLASS_COUNT] = {"2xx", "3xx", "4xx", "5xx", "error"};
 
@@ -88,4 +91,5 @@ void amp_selfstats_emit(struct amp_collect_ctx *ctx, const struct amp_selfstats 
 	(void)amp_collect_emit(ctx, &fam_pending, NULL, 0, (double)ring->samples);
 	(void)amp_collect_emit(ctx, &fam_pending_frames, NULL, 0, (double)ring->frames);
 	(void)amp_collect_emit(ctx, &fam_series, NULL, 0, (double)amp_registry_count(ctx->reg));
+	(void)amp_collect_emit(ctx, &fam_spool, NULL, 0, (double)st->spool_bytes_written);
 }

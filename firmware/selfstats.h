@@ -15,6 +15,7 @@ enum amp_drop_reason {
 	AMP_DROP_RATE_LIMITED,  /* 429 with retry_on_http_429 = false */
 	AMP_DROP_SERIES_LIMIT,  /* the registry or the frame was full (CONFIG_MAX_SERIES, label arena) */
 	AMP_DROP_ENCODE,        /* a series too large for one request (CONFIG_REQUEST_BUF_BYTES) */
+	AMP_DROP_SPOOL_FULL,    /* the oldest spool file deleted to stay under spool_max_bytes */
 	AMP_DROP_REASON_COUNT,
 };
 
@@ -28,6 +29,7 @@ struct amp_selfstats {
 	double push_seconds_sum;
 	double push_seconds_last;
 	int64_t last_success_ms;                 /* wall clock of the last accepted request, 0 = never */
+	uint64_t spool_bytes_written;            /* set by the agent from the spool before each emit */
 };
 
 /* The request class of an HTTP status (0 = no answer). */

@@ -65,6 +65,29 @@ int port_random(void *buf, size_t len);
  */
 int port_read_file(const char *path, char *buf, size_t cap, size_t *len);
 
+/*
+ * Files the spool writes (append-only, flash-friendly). port_file_append opens `path` (creating it with
+ * mode 0600), appends all of `data`, and with `sync` flushes it to the device (fdatasync) before closing.
+ * Returns 0, AMP_ERR_NOTFOUND (no such directory), AMP_ERR_FULL (no space: ENOSPC/EDQUOT) or AMP_ERR_IO
+ * (read-only file system, permissions, ...).
+ */
+int port_file_append(const char *path, const void *data, size_t len, int sync);
+
+/* Reads up to `len` bytes at `offset`; *got gets the count (0 at end). Returns 0, AMP_ERR_NOTFOUND or AMP_ERR_IO. */
+int port_file_read_at(const char *path, uint64_t offset, void *buf, size_t len, size_t *got);
+
+/* Size of a file. Returns 0, AMP_ERR_NOTFOUND or AMP_ERR_IO. */
+int port_file_size(const char *path, uint64_t *size);
+
+/* Removes a file (AMP_ERR_NOTFOUND when it was not there). */
+int port_file_remove(const char *path);
+
+/* Renames atomically and makes the rename durable (fsync of the directory). Returns 0 or AMP_ERR_IO. */
+int port_file_rename(const char *from, const char *to);
+
+/* Creates a directory (mode 0700) unless it exists. Returns 0, AMP_ERR_NOTFOUND (no parent) or AMP_ERR_IO. */
+int port_mkdir(const char *path);
+
 /* Opens the system log (ident "amp-agent", facility daemon). */
 void port_syslog_open(void);
 

@@ -287,6 +287,112 @@ int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
 	return rc;
 }
 
+static int errno_to_amp(int e)
+{
+	if (e == ENOENT || e == ENOTDIR)
+		return AMP_ERR_NOTFOUND;
+	if (e == ENOSPC || e == EDQUOT)
+		return AMP_ERR_FULL;
+	return AMP_ERR_IO;
+}
+
+int port_file_append(const char *path, const void *data, size_t len, int sync)
+{
+	const unsigned char *p = data;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int rc = AMP_OK;
+
+	if (fd < 0)
+		return errno_to_amp(errno);
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = errno_to_amp(errno);
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (rc == AMP_OK && sync && fdatasync(fd) != 0)
+		rc = errno_to_amp(errno);
+	if (close(fd) != 0 && rc == AMP_OK)
+		rc = errno_to_amp(errno);
+	return rc;
+}
+
+int port_file_read_at(const char *path, uint64_t offset, void *buf, size_t len, size_t *got)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t done = 0;
+	int rc = AMP_OK;
+
+	*got = 0;
+	if (fd < 0)
+		return errno_to_amp(errno);
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(offset + done));
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = AMP_ERR_IO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	*got = done;
+	return rc;
+}
+
+int port_file_size(const char *path, uint64_t *size)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return errno_to_amp(errno);
+	*size = (uint64_t)st.st_size;
+	return AMP_OK;
+}
+
+int port_file_remove(const char *path)
+{
+	return unlink(path) == 0 ? AMP_OK : errno_to_amp(errno);
+}
+
+int port_file_rename(const char *from, const char *to)
+{
+	char dir[4096];
+	const char *slash = strrchr(to, '/');
+	int fd;
+
+	if (rename(from, to) != 0)
+		return errno_to_amp(errno);
+	/* the rename is durable only once the directory itself is */
+	if (slash == NULL || (size_t)(slash - to) >= sizeof(dir))
+		return AMP_OK;
+	memcpy(dir, to, (size_t)(slash - to));
+	dir[slash - to] = '\0';
+	fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	return AMP_OK;
+}
+
+int port_mkdir(const char *path)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return AMP_OK;
+	return errno_to_amp(errno);
+}
+
 int port_dir_list(const char *path, port_dir_fn fn, void *ctx)
 {
 	/* getdents64 into a static buffer: opendir would allocate on every call */

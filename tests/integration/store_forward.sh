@@ -28,7 +28,7 @@ amp_wait_port "$cport" 30 || { echo "receiver did not start"; cat "$work/receive
 ctl() { curl -sS --fail -X POST -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$cport$1" >/dev/null; }
 snapshot() { curl -sS --fail "http://127.0.0.1:$cport/samples" >"$1"; }
 
-# write_config FILE INSTANCE
+# write_config FILE INSTANCE [SPOOL_DIR]
 write_config() {
 	cat >"$1" <<INI
 [agent]
@@ -47,6 +47,9 @@ min_backoff = 50ms
 max_backoff = 1s
 sample_age_limit = 0
 INI
+	if [ -n "${3:-}" ]; then
+		sed -i "/^\[remote_write\]/i spool_dir = $3\nspool_interval = 1s\nspool_max_bytes = 1MiB\n" "$1"
+	fi
 }
 
 # run_agent BINARY CONFIG LOG: starts the agent in the background; its pid is in $agent_pid
@@ -185,6 +188,68 @@ PY
 	rc=$?
 	cat "$work/c.check"
 	check "outage longer than the ring: one gap at the oldest end, and ring_full counts exactly what is missing" test "$rc" -eq 0
+fi
+
+# --- 4. with a spool, an outage longer than the ring loses nothing ---
+if [ -n "$small_agent" ]; then
+	write_config "$work/d.ini" sf-spool "$work/spool-d"
+	run_agent "$small_agent" "$work/d.ini" "$work/agent-d.log"
+	sleep 1
+	ctl /down '{"seconds": 20}'
+	sleep 24
+	stop_agent
+	snapshot "$work/d.json"
+	"$AMP_PY" - "$work/d.json" sf-spool >"$work/d.check" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+series = [s for s in d["series"] if s["labels"].get("instance") == sys.argv[2]]
+def one(n, **lb):
+    return [s for s in series if s["labels"]["__name__"] == n and all(s["labels"].get(k) == v for k, v in lb.items())][0]
+ts = [t for t, _ in one("up")["samples"]]
+gaps = [b - a for a, b in zip(ts, ts[1:])]
+dropped = {s["labels"]["reason"]: s["samples"][-1][1] for s in series if s["labels"]["__name__"] == "amp_agent_samples_dropped_total"}
+order = all([t for t, _ in s["samples"]] == sorted(t for t, _ in s["samples"]) for s in series)
+per_series = {len(s["samples"]) for s in series if s["labels"]["__name__"].startswith("node_")}
+print("collections %d, largest gap %d ms, drops %s, node_* samples per series %s, in order %s" %
+      (len(ts), max(gaps), dropped, per_series, order))
+ok = max(gaps) < 1000 and all(v == 0 for v in dropped.values()) and per_series == {len(ts)} and order and d["conflicts"] == 0
+sys.exit(0 if ok else 1)
+PY
+	rc=$?
+	cat "$work/d.check"
+	check "with a spool, a 20 s outage over a 4 KiB ring loses nothing and keeps order" test "$rc" -eq 0
+	check "the spool directory is empty once everything is delivered" test -z "$(ls "$work/spool-d" | grep -v '^ack')"
+
+	# --- 5. kill -9 at random moments during an outage, restart: at most spool_interval lost per kill ---
+	dup_before=$(curl -sS "http://127.0.0.1:$cport/samples" | "$AMP_PY" -c 'import json,sys; print(json.load(sys.stdin)["duplicates"])')
+	write_config "$work/e.ini" sf-kill "$work/spool-e"
+	ctl /down '{"seconds": 22}'
+	for i in 1 2 3 4 5; do
+		run_agent "$small_agent" "$work/e.ini" "$work/agent-e$i.log"
+		sleep "$("$AMP_PY" -c 'import random; print(round(random.uniform(1.5, 3.5), 2))')"
+		kill -9 "$agent_pid"
+		wait "$agent_pid" 2>/dev/null
+	done
+	run_agent "$small_agent" "$work/e.ini" "$work/agent-e-final.log"
+	sleep 12
+	stop_agent
+	snapshot "$work/e.json"
+	"$AMP_PY" - "$work/e.json" sf-kill "$dup_before" >"$work/e.check" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+series = [s for s in d["series"] if s["labels"].get("instance") == sys.argv[2]]
+ts = [t for t, _ in [s for s in series if s["labels"]["__name__"] == "up"][0]["samples"]]
+gaps = [b - a for a, b in zip(ts, ts[1:])]
+order = all([t for t, _ in s["samples"]] == sorted(t for t, _ in s["samples"]) for s in series)
+dups = d["duplicates"] - int(sys.argv[3])
+print("collections %d, gaps over 0.5 s: %s, duplicates %d, in order %s" % (len(ts), [g for g in gaps if g > 500], dups, order))
+# a kill loses what was collected since the last spool write (spool_interval = 1 s) plus the restart
+ok = max(gaps) <= 2000 and dups == 0 and order and d["conflicts"] == 0 and len(ts) > 40
+sys.exit(0 if ok else 1)
+PY
+	rc=$?
+	cat "$work/e.check"
+	check "kill -9 five times during an outage: each loses at most spool_interval, nothing accepted is sent again" test "$rc" -eq 0
 fi
 
 if [ "$failed" -ne 0 ]; then

@@ -4,6 +4,7 @@
 #include "error.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -305,6 +306,75 @@ void port_syslog_open(void)
 void port_syslog_write(int level, const char *line)
 {
 	fprintf(stderr, "syslog[%d] %s\n", level, line);
+}
+
+/* Files of the test port live under the fixture root too; the calls are the POSIX ones. */
+static const char *rooted(const char *path, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s", file_root, path);
+	return buf;
+}
+
+int port_file_append(const char *path, const void *data, size_t len, int sync)
+{
+	char full[1024];
+	FILE *f = fopen(rooted(path, full, sizeof(full)), "ab");
+	int rc = AMP_OK;
+
+	(void)sync;
+	if (f == NULL)
+		return AMP_ERR_NOTFOUND;
+	if (fwrite(data, 1, len, f) != len)
+		rc = AMP_ERR_IO;
+	if (fclose(f) != 0)
+		rc = AMP_ERR_IO;
+	return rc;
+}
+
+int port_file_read_at(const char *path, uint64_t offset, void *buf, size_t len, size_t *got)
+{
+	char full[1024];
+	FILE *f = fopen(rooted(path, full, sizeof(full)), "rb");
+
+	*got = 0;
+	if (f == NULL)
+		return AMP_ERR_NOTFOUND;
+	if (fseek(f, (long)offset, SEEK_SET) == 0)
+		*got = fread(buf, 1, len, f);
+	fclose(f);
+	return AMP_OK;
+}
+
+int port_file_size(const char *path, uint64_t *size)
+{
+	char full[1024];
+	struct stat st;
+
+	if (stat(rooted(path, full, sizeof(full)), &st) != 0)
+		return AMP_ERR_NOTFOUND;
+	*size = (uint64_t)st.st_size;
+	return AMP_OK;
+}
+
+int port_file_remove(const char *path)
+{
+	char full[1024];
+
+	return unlink(rooted(path, full, sizeof(full))) == 0 ? AMP_OK : AMP_ERR_NOTFOUND;
+}
+
+int port_file_rename(const char *from, const char *to)
+{
+	char a[1024], b[1024];
+
+	return rename(rooted(from, a, sizeof(a)), rooted(to, b, sizeof(b))) == 0 ? AMP_OK : AMP_ERR_IO;
+}
+
+int port_mkdir(const char *path)
+{
+	char full[1024];
+
+	return mkdir(rooted(path, full, sizeof(full)), 0700) == 0 || errno == EEXIST ? AMP_OK : AMP_ERR_IO;
 }
 
 int port_dir_list(const char *path, port_dir_fn fn, void *ctx)
