@@ -8,9 +8,9 @@ CMAKE_FLAGS ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libmbedtls-dev nanopb libnanopb-dev protobuf-compiler \
 	libsnappy-dev libinih-dev libcmocka-dev python3-kconfiglib python3-protobuf prometheus \
-	python3-botocore python3-snappy openssl curl ca-certificates valgrind cppcheck
+	python3-botocore python3-snappy openssl curl ca-certificates valgrind cppcheck prometheus-node-exporter
 
-.PHONY: all build deps lint test test-valgrind test-store-forward test-unit test-asan test-integration test-integration-asan demo menuconfig clean
+.PHONY: all build deps lint test test-valgrind test-store-forward test-unit test-asan test-integration test-integration-asan test-compat demo menuconfig clean
 
 all: build
 
@@ -71,7 +71,12 @@ lint: build
 		-I firmware -I port -I tests/port -I $(BUILD)/generated -I $(BUILD)/proto \
 		firmware/*.c port/posix/*.c tests/port/*.c
 
-test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-store-forward
+# node_exporter and amp-agent --print on the same fixture roots (and on this host for uname, os, time, timex,
+# filesystem): every series both emit must agree.
+test-compat: build
+	tests/integration/compat.sh $(BUILD)
+
+test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-compat test-store-forward
 
 demo: deps build
 	tests/integration/demo.sh $(BUILD)

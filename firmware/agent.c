@@ -95,6 +95,8 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	collect_ctx.sysfs = cfg->sysfs;
 	collect_ctx.clk_tck = port_clock_ticks_per_second();
 	collect_ctx.disabled = cfg->collectors_disabled;
+	collect_ctx.filter = &cfg->filter;
+	collect_ctx.textfile_dir = cfg->textfile_dir;
 	collect_ctx.reg = &registry;
 	collect_ctx.entries = frame_entries;
 	collect_ctx.entry_cap = CONFIG_MAX_SERIES;

@@ -1,6 +1,7 @@
 /* Collector framework: file reads under the configured roots, values into the frame, one pass over all collectors. */
 #include "collector.h"
 #include "collector_internal.h"
+#include "filter.h"
 #include "log.h"
 #include "port.h"
 
@@ -160,6 +161,19 @@ int amp_collect_emit(struct amp_collect_ctx *ctx, const struct amp_family *fam, 
 	amp_series_id id;
 	int rc;
 
+	/* Before the registry: a series the user does not want must not take one of its slots. */
+	if (ctx->filter != NULL && fam != NULL && fam->name != NULL) {
+		enum amp_filter_verdict v = amp_filter_check(ctx->filter, fam->name, labels, label_count);
+
+		if (v == AMP_FILTER_DROPPED_BY_NAME) {
+			ctx->filtered_by_name++;
+			return AMP_OK;
+		}
+		if (v == AMP_FILTER_DROPPED_BY_LABEL) {
+			ctx->filtered_by_label++;
+			return AMP_OK;
+		}
+	}
 	if (ctx->entries == NULL || ctx->entry_count >= ctx->entry_cap) {
 		count_drop(ctx, fam, AMP_ERR_FULL);
 		return AMP_ERR_FULL;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct amp_filter;
+
 struct amp_frame_entry {
 	amp_series_id id;
 	double value;
@@ -29,12 +31,18 @@ struct amp_collect_ctx {
 	size_t buf_cap;
 	uint32_t dropped_series; /* series refused by the registry (full, invalid) this collection */
 	uint32_t disabled;       /* bit (1u << amp_collector_id) set: skip that collector ([collectors]) */
+	const struct amp_filter *filter; /* [filter] rules applied by amp_collect_emit; NULL keeps everything */
+	uint64_t filtered_by_name;  /* samples the filter dropped since start, by reason: counters, never reset */
+	uint64_t filtered_by_label;
+	const char *textfile_dir;   /* [textfile] directory; NULL or "" leaves the textfile collector idle */
 };
 
 /*
- * Adds `value` for the series (fam, labels) to the frame. A series the registry refuses, or a value that
- * finds no room in the frame, is counted in ctx->dropped_series and logged once per collection at debug;
- * the collection goes on. Returns 0, or AMP_ERR_FULL when the frame is full (callers may stop emitting).
+ * Adds `value` for the series (fam, labels) to the frame. A series ctx->filter drops is counted in
+ * ctx->filtered_by_name or _by_label and never reaches the registry (it takes no slot). A series the
+ * registry refuses, or a value that finds no room in the frame, is counted in ctx->dropped_series and
+ * logged once per collection at debug; the collection goes on. Returns 0, or AMP_ERR_FULL when the frame
+ * is full (callers may stop emitting).
  */
 int amp_collect_emit(struct amp_collect_ctx *ctx, const struct amp_family *fam, const struct amp_label *labels,
 		     unsigned label_count, double value);

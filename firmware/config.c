@@ -33,11 +33,14 @@ enum cfg_section {
 	SEC_REMOTE_WRITE,
 	SEC_SIGV4,
 	SEC_COLLECTORS,
+	SEC_TEXTFILE,
+	SEC_FILTER,
 	SEC_COUNT,
 	SEC_SKIP,      /* an unknown or malformed header, already reported: its keys are ignored */
 };
 
-static const char *const section_names[SEC_COUNT] = {"", "agent", "labels", "remote_write", "sigv4", "collectors"};
+static const char *const section_names[SEC_COUNT] = {"", "agent", "labels", "remote_write", "sigv4", "collectors",
+						    "textfile", "filter"};
 
 enum cfg_key {
 	KEY_INTERVAL,
@@ -68,6 +71,7 @@ enum cfg_key {
 	KEY_SECRET_KEY_FILE,
 	KEY_SESSION_TOKEN,
 	KEY_SESSION_TOKEN_FILE,
+	KEY_TEXTFILE_DIRECTORY,
 	KEY_COUNT,
 };
 
@@ -103,6 +107,7 @@ static const struct {
 	[KEY_SECRET_KEY_FILE] = {SEC_SIGV4, "secret_key_file"},
 	[KEY_SESSION_TOKEN] = {SEC_SIGV4, "session_token"},
 	[KEY_SESSION_TOKEN_FILE] = {SEC_SIGV4, "session_token_file"},
+	[KEY_TEXTFILE_DIRECTORY] = {SEC_TEXTFILE, "directory"},
 };
 
 /* State shared by the line reader and the key handler during one amp_config_load. */
@@ -828,6 +833,43 @@ static void set_collector(struct cfg_ctx *ctx, const char *name, const char *val
 		ctx->cfg->collectors_disabled |= 1u << id;
 }
 
+/* [textfile] directory: it becomes the `file` label's prefix, so it must be UTF-8 like every label value. */
+static void set_textfile_directory(struct cfg_ctx *ctx, const char *key, const char *value)
+{
+	if (!amp_collector_compiled(AMP_COLLECTOR_TEXTFILE)) {
+		line_error(ctx, key, "the textfile collector is not compiled into this build (Kconfig CONFIG_COLLECTOR_TEXTFILE)");
+		return;
+	}
+	if (!utf8_valid(value)) {
+		line_error(ctx, key, "value is not valid UTF-8");
+		return;
+	}
+	set_path(ctx, key, ctx->cfg->textfile_dir, sizeof(ctx->cfg->textfile_dir), value);
+}
+
+/* [filter] drop | keep = PATTERN, drop_label | keep_label = LABEL=~PATTERN; each key as often as needed, in order. */
+static void add_filter_rule(struct cfg_ctx *ctx, const char *name, const char *value)
+{
+	char shown_key[AMP_CONFIG_SHOW_MAX + 4];
+	char shown[AMP_CONFIG_SHOW_MAX + 4];
+	const char *key = show(shown_key, sizeof(shown_key), name, strlen(name));
+	const char *why = NULL;
+	int rc;
+
+	if (value[0] == '\0') {
+		line_error(ctx, key, "empty value");
+		return;
+	}
+	rc = amp_filter_add(&ctx->cfg->filter, name, value, &why);
+	if (rc == AMP_ERR_NOTFOUND)
+		line_error(ctx, key, "unknown key (expected drop, keep, drop_label or keep_label)");
+	else if (rc == AMP_ERR_FULL && ctx->cfg->filter.count >= CONFIG_FILTER_MAX_RULES)
+		line_error(ctx, key, "too many rules (at most %d, CONFIG_FILTER_MAX_RULES)", CONFIG_FILTER_MAX_RULES);
+	else if (rc != AMP_OK)
+		line_error(ctx, key, "\"%s\": %s", show(shown, sizeof(shown), value, strlen(value)),
+			   why != NULL ? why : amp_strerror(rc));
+}
+
 /* The key whose *_file twin this is, or the reverse; KEY_COUNT when the key has no twin. */
 static enum cfg_key twin_key(enum cfg_key k)
 {
@@ -956,6 +998,9 @@ static void set_key(struct cfg_ctx *ctx, enum cfg_key k, const char *value)
 	case KEY_SESSION_TOKEN_FILE:
 		set_credential_file(ctx, key, cfg->session_token, sizeof(cfg->session_token), value, false);
 		break;
+	case KEY_TEXTFILE_DIRECTORY:
+		set_textfile_directory(ctx, key, value);
+		break;
 	case KEY_COUNT:
 		break;
 	}
@@ -983,6 +1028,10 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 	}
 	if (ctx->section == SEC_COLLECTORS) {
 		set_collector(ctx, name, value);
+		return 1;
+	}
+	if (ctx->section == SEC_FILTER) {
+		add_filter_rule(ctx, name, value);
 		return 1;
 	}
 	for (int i = 0; i < KEY_COUNT; i++) {
@@ -1082,6 +1131,7 @@ void amp_config_defaults(struct amp_config *cfg)
 	cfg->spool_max_bytes = (uint64_t)64 << 20;
 	cfg->spool_interval_ms = 60000;
 	strcpy(cfg->service, "aps");
+	amp_filter_init(&cfg->filter);
 }
 
 /*

@@ -3,6 +3,7 @@
 #define AMP_CONFIG_H
 
 #include "error.h"
+#include "filter.h"
 #include "log.h"
 #include "opts.h"
 
@@ -48,6 +49,12 @@ struct amp_config {
 
 	/* [collectors]: bit (1u << amp_collector_id) set = turned off; every compiled-in collector is on by default */
 	uint32_t collectors_disabled;
+
+	/* [textfile] */
+	char textfile_dir[CONFIG_MAX_PATH_LEN];    /* directory of *.prom files; "" (default): none read */
+
+	/* [filter]: drop/keep rules, compiled, in file order */
+	struct amp_filter filter;
 
 	/* [labels]: sorted by name once parsing ends */
 	struct amp_label_pair labels[CONFIG_MAX_EXTRA_LABELS > 0 ? CONFIG_MAX_EXTRA_LABELS : 1];

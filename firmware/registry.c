@@ -10,6 +10,7 @@ void amp_registry_init(struct amp_registry *reg)
 	reg->family_count = 0;
 	reg->series_count = 0;
 	reg->arena_used = 0;
+	reg->copy_count = 0;
 	memset(reg->index, 0, sizeof(reg->index));
 }
 
@@ -176,4 +177,75 @@ int amp_registry_label_next(const struct amp_registry *reg, amp_series_id id, un
 unsigned amp_registry_count(const struct amp_registry *reg)
 {
 	return reg->series_count;
+}
+
+/* Copies at most cap - 1 bytes of `help`, never splitting a UTF-8 sequence (the cut is only for display). */
+static void copy_help(char *dst, size_t cap, const char *help)
+{
+	size_t n = help != NULL ? strlen(help) : 0;
+
+	if (n >= cap) {
+		n = cap - 1;
+		/* help[n] is the first byte left out: a continuation byte there means its sequence was split. */
+		while (n > 0 && ((unsigned char)help[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n > 0)
+		memcpy(dst, help, n);
+	dst[n] = '\0';
+}
+
+int amp_registry_family_copy(struct amp_registry *reg, const char *name, const char *help, enum amp_metric_type type,
+			     const struct amp_family **out)
+{
+	struct amp_family_copy *c;
+	size_t len;
+
+	if (!amp_registry_valid_name(name, 1))
+		return AMP_ERR_INVALID;
+	len = strlen(name);
+	if (len >= CONFIG_TEXTFILE_MAX_NAME_LEN)
+		return AMP_ERR_FULL;
+	for (unsigned i = 0; i < reg->copy_count; i++) {
+		c = &reg->copies[i];
+		if (strcmp(c->name, name) == 0)
+			goto found;
+	}
+	for (unsigned i = 0; i < reg->family_count; i++) {
+		if (strcmp(reg->families[i]->name, name) == 0)
+			return AMP_ERR_INVALID;
+	}
+	if (reg->copy_count >= CONFIG_TEXTFILE_MAX_FAMILIES)
+		return AMP_ERR_FULL;
+	c = &reg->copies[reg->copy_count++];
+	memcpy(c->name, name, len + 1);
+	c->fam.name = c->name;
+	c->fam.help = c->help;
+found:
+	copy_help(c->help, sizeof(c->help), help);
+	c->fam.type = type;
+	*out = &c->fam;
+	return AMP_OK;
+}
+
+const struct amp_family *amp_registry_family_find(const struct amp_registry *reg, const char *name)
+{
+	for (unsigned i = 0; i < reg->family_count; i++) {
+		if (strcmp(reg->families[i]->name, name) == 0)
+			return reg->families[i];
+	}
+	for (unsigned i = 0; i < reg->copy_count; i++) {
+		if (strcmp(reg->copies[i].name, name) == 0)
+			return &reg->copies[i].fam;
+	}
+	return NULL;
+}
+
+int amp_registry_family_copied(const struct amp_registry *reg, const struct amp_family *fam)
+{
+	for (unsigned i = 0; i < reg->copy_count; i++) {
+		if (fam == &reg->copies[i].fam)
+			return 1;
+	}
+	return 0;
 }

@@ -104,6 +104,12 @@ typedef int (*port_dir_fn)(void *ctx, const char *name, int is_dir);
  */
 int port_dir_list(const char *path, port_dir_fn fn, void *ctx);
 
+/*
+ * The modification time of the file `path` (links followed), in whole seconds since the Unix epoch, as
+ * node_exporter's node_textfile_mtime_seconds reports it. Returns 0, AMP_ERR_NOTFOUND or AMP_ERR_IO.
+ */
+int port_file_mtime(const char *path, int64_t *seconds);
+
 /* Clock ticks per second of /proc/stat's CPU times (sysconf(_SC_CLK_TCK)). */
 long port_clock_ticks_per_second(void);
 

@@ -447,6 +447,16 @@ void port_syslog_write(int level, const char *line)
 	syslog(prio[level < 0 ? 0 : level > 3 ? 3 : level], "%s", line);
 }
 
+int port_file_mtime(const char *path, int64_t *seconds)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? AMP_ERR_NOTFOUND : AMP_ERR_IO;
+	*seconds = (int64_t)st.st_mtime;
+	return AMP_OK;
+}
+
 long port_clock_ticks_per_second(void)
 {
 	long t = sysconf(_SC_CLK_TCK);

@@ -402,6 +402,18 @@ int port_dir_list(const char *path, port_dir_fn fn, void *ctx)
 	return rc;
 }
 
+/* The real file's time under the fixture root: tests set it with utime(). */
+int port_file_mtime(const char *path, int64_t *seconds)
+{
+	char full[1024];
+	struct stat st;
+
+	if (snprintf(full, sizeof(full), "%s%s", file_root, path) >= (int)sizeof(full) || stat(full, &st) != 0)
+		return AMP_ERR_NOTFOUND;
+	*seconds = (int64_t)st.st_mtime;
+	return AMP_OK;
+}
+
 long port_clock_ticks_per_second(void)
 {
 	return 100;

@@ -865,6 +865,109 @@ static void test_bad_files(void **state)
 	}
 }
 
+/* ---- [textfile] and [filter] ---- */
+
+static void test_textfile_and_filter(void **state)
+{
+	static const char text[] =
+		"[textfile]\n"
+		"directory = /var/lib/prometheus/node-exporter\n"
+		"[filter]\n"
+		"drop = node_scrape_.*\n"
+		"keep = node_(cpu|memory|load)[a-z0-9_]*|job_.*\n"
+		"drop_label = device=~loop[0-9]+\n"
+		"drop_label = mode=~steal\n"
+		"keep_label = cpu=~|[0-3]  ; only the first four CPUs, and series without a cpu label\n"
+		RW;
+	const struct amp_label loop[] = {{"device", "loop7"}};
+	const struct amp_label cpu5[] = {{"cpu", "5"}, {"mode", "idle"}};
+	const struct amp_label cpu1[] = {{"cpu", "1"}, {"mode", "idle"}};
+	static struct amp_config cfg;
+	char path[512];
+
+	(void)state;
+	write_text("tf.ini", text, path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(out_buf, "");
+	assert_string_equal(cfg.textfile_dir, "/var/lib/prometheus/node-exporter");
+	assert_int_equal(cfg.filter.count, 5);
+	assert_int_equal(amp_filter_check(&cfg.filter, "node_scrape_collector_success", NULL, 0),
+			 AMP_FILTER_DROPPED_BY_NAME);
+	assert_int_equal(amp_filter_check(&cfg.filter, "node_disk_io_now", NULL, 0), AMP_FILTER_DROPPED_BY_NAME);
+	assert_int_equal(amp_filter_check(&cfg.filter, "node_load1", NULL, 0), AMP_FILTER_PASS);
+	assert_int_equal(amp_filter_check(&cfg.filter, "job_last_success", loop, 1), AMP_FILTER_DROPPED_BY_LABEL);
+	assert_int_equal(amp_filter_check(&cfg.filter, "node_cpu_seconds_total", cpu5, 2), AMP_FILTER_DROPPED_BY_LABEL);
+	assert_int_equal(amp_filter_check(&cfg.filter, "node_cpu_seconds_total", cpu1, 2), AMP_FILTER_PASS);
+	/* Defaults: no directory, an empty filter. */
+	amp_config_defaults(&cfg);
+	assert_string_equal(cfg.textfile_dir, "");
+	assert_int_equal(cfg.filter.count, 0);
+}
+
+static void test_textfile_and_filter_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{"relative directory", "[textfile]\ndirectory = var/lib\n" RW,
+		 E ":2: [textfile] directory: \"var/lib\" is not an absolute path\n", 0},
+		{"directory not UTF-8", "[textfile]\ndirectory = /var/\xff\n" RW,
+		 E ":2: [textfile] directory: value is not valid UTF-8\n", 0},
+		{"directory twice", "[textfile]\ndirectory = /a\ndirectory = /b\n" RW,
+		 E ":3: [textfile] directory: duplicate key (first at line 2)\n", 0},
+		{"unknown textfile key", "[textfile]\ndir = /a\n" RW, E ":2: [textfile] dir: unknown key\n", 0},
+		{"empty directory", "[textfile]\ndirectory =\n" RW, E ":2: [textfile] directory: empty value\n", 0},
+		{"unknown filter key", "[filter]\ndrop_metric = x\n" RW,
+		 E ":2: [filter] drop_metric: unknown key (expected drop, keep, drop_label or keep_label)\n", 0},
+		{"empty pattern", "[filter]\ndrop =\n" RW, E ":2: [filter] drop: empty value\n", 0},
+		{"counted repetition", "[filter]\ndrop = node_[a-z]{3}\n" RW,
+		 E ":2: [filter] drop: \"node_[a-z]{3}\": counted repetition {n,m} is not supported (write \\{ for a "
+		 "brace)\n", 0},
+		{"flags", "[filter]\nkeep = (?i)node_.*\n" RW,
+		 E ":2: [filter] keep: \"(?i)node_.*\": flags and named groups (?...) are not supported\n", 0},
+		{"label rule without =~", "[filter]\ndrop_label = device=sda\n" RW,
+		 E ":2: [filter] drop_label: \"device=sda\": expected LABEL=~PATTERN\n", 0},
+		{"bad label name", "[filter]\nkeep_label = de-vice=~sda\n" RW,
+		 E ":2: [filter] keep_label: \"de-vice=~sda\": invalid label name (use [a-zA-Z_][a-zA-Z0-9_]*)\n", 0},
+		{"unclosed group", "[filter]\ndrop_label = device=~(sd[a-z]\n" RW,
+		 E ":2: [filter] drop_label: \"device=~(sd[a-z]\": missing closing )\n", 0},
+	};
+	static char text[4096];
+	static char want[4096];
+	static struct amp_config cfg;
+	char path[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = expand_n(text, sizeof(text), cases[i].text, strlen(cases[i].text), "");
+		int rc;
+
+		write_file("bad.ini", text, len, path, sizeof(path));
+		rc = load_captured(&cfg, path);
+		expand(want, sizeof(want), cases[i].want, path);
+		if (rc != AMP_ERR_CONFIG || strcmp(out_buf, want) != 0)
+			fail_msg("case \"%s\": rc %d\n got:\n%s want:\n%s", cases[i].name, rc, out_buf, want);
+	}
+}
+
+static void test_filter_rule_limit(void **state)
+{
+	static char text[8192];
+	static char want[1024];
+	static struct amp_config cfg;
+	char path[512];
+	size_t t = 0;
+
+	(void)state;
+	t += (size_t)snprintf(text + t, sizeof(text) - t, "[filter]\n");
+	for (int i = 0; i <= CONFIG_FILTER_MAX_RULES; i++)
+		t += (size_t)snprintf(text + t, sizeof(text) - t, "drop = never_%d\n", i);
+	snprintf(text + t, sizeof(text) - t, RW);
+	write_text("rules.ini", text, path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_ERR_CONFIG);
+	snprintf(want, sizeof(want), "error config: %s:%d: [filter] drop: too many rules (at most %d, "
+		 "CONFIG_FILTER_MAX_RULES)\n", path, CONFIG_FILTER_MAX_RULES + 2, CONFIG_FILTER_MAX_RULES);
+	assert_string_equal(out_buf, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -881,6 +984,9 @@ int main(void)
 		cmocka_unit_test(test_secret_files),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_textfile_and_filter),
+		cmocka_unit_test(test_textfile_and_filter_errors),
+		cmocka_unit_test(test_filter_rule_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, remove_dir);

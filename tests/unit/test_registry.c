@@ -125,6 +125,112 @@ static void test_table_full(void **state)
 	}
 }
 
+/* ---- families the registry copies (names and help read from files) ---- */
+
+static void test_family_copy_is_stable(void **state)
+{
+	char name[32], help[32];
+	const struct amp_family *a, *b, *c;
+	amp_series_id id;
+
+	(void)state;
+	/* The caller's strings may die: the registry keeps its own copies. */
+	snprintf(name, sizeof(name), "job_last_success");
+	snprintf(help, sizeof(help), "First help.");
+	assert_int_equal(amp_registry_family_copy(&reg, name, help, AMP_METRIC_GAUGE, &a), AMP_OK);
+	memset(name, 'x', sizeof(name) - 1);
+	memset(help, 'y', sizeof(help) - 1);
+	assert_string_equal(a->name, "job_last_success");
+	assert_string_equal(a->help, "First help.");
+	assert_int_equal(a->type, AMP_METRIC_GAUGE);
+	assert_int_equal(amp_registry_intern(&reg, a, NULL, 0, &id), AMP_OK);
+	assert_ptr_equal(amp_registry_family(&reg, id), a);
+	/* Again with a new help and type: the same family, changed in place; its series stay. */
+	assert_int_equal(amp_registry_family_copy(&reg, "job_last_success", "Second.", AMP_METRIC_COUNTER, &b), AMP_OK);
+	assert_ptr_equal(a, b);
+	assert_string_equal(a->help, "Second.");
+	assert_int_equal(a->type, AMP_METRIC_COUNTER);
+	assert_int_equal(amp_registry_intern(&reg, b, NULL, 0, &id), AMP_OK);
+	assert_int_equal(amp_registry_count(&reg), 1);
+	/* NULL help is an empty one. */
+	assert_int_equal(amp_registry_family_copy(&reg, "other", NULL, AMP_METRIC_UNTYPED, &c), AMP_OK);
+	assert_ptr_not_equal(a, c);
+	assert_string_equal(c->help, "");
+	assert_ptr_equal(amp_registry_family_find(&reg, "other"), c);
+	assert_ptr_equal(amp_registry_family_find(&reg, "job_last_success"), a);
+	assert_null(amp_registry_family_find(&reg, "absent"));
+	assert_true(amp_registry_family_copied(&reg, a));
+	assert_false(amp_registry_family_copied(&reg, &fam_cpu));
+	/* init forgets them. */
+	amp_registry_init(&reg);
+	assert_null(amp_registry_family_find(&reg, "other"));
+}
+
+static void test_family_copy_refusals(void **state)
+{
+	char longname[CONFIG_TEXTFILE_MAX_NAME_LEN + 1];
+	const struct amp_family *f = NULL;
+	amp_series_id id;
+
+	(void)state;
+	assert_int_equal(amp_registry_family_copy(&reg, "9bad", "", AMP_METRIC_GAUGE, &f), AMP_ERR_INVALID);
+	assert_int_equal(amp_registry_family_copy(&reg, "", "", AMP_METRIC_GAUGE, &f), AMP_ERR_INVALID);
+	assert_int_equal(amp_registry_family_copy(&reg, NULL, "", AMP_METRIC_GAUGE, &f), AMP_ERR_INVALID);
+	assert_int_equal(amp_registry_family_copy(&reg, "a-b", "", AMP_METRIC_GAUGE, &f), AMP_ERR_INVALID);
+	/* A collector's static family owns its name. */
+	assert_int_equal(amp_registry_intern(&reg, &fam_load, NULL, 0, &id), AMP_OK);
+	assert_int_equal(amp_registry_family_copy(&reg, "node_load1", "", AMP_METRIC_GAUGE, &f), AMP_ERR_INVALID);
+	assert_ptr_equal(amp_registry_family_find(&reg, "node_load1"), &fam_load);
+	/* The longest name that fits, and one byte more. */
+	memset(longname, 'n', sizeof(longname));
+	longname[CONFIG_TEXTFILE_MAX_NAME_LEN - 1] = '\0';
+	assert_int_equal(amp_registry_family_copy(&reg, longname, "", AMP_METRIC_GAUGE, &f), AMP_OK);
+	assert_string_equal(f->name, longname);
+	longname[CONFIG_TEXTFILE_MAX_NAME_LEN - 1] = 'n';
+	longname[CONFIG_TEXTFILE_MAX_NAME_LEN] = '\0';
+	assert_int_equal(amp_registry_family_copy(&reg, longname, "", AMP_METRIC_GAUGE, &f), AMP_ERR_FULL);
+}
+
+static void test_family_copy_full(void **state)
+{
+	const struct amp_family *f;
+	char name[32];
+
+	(void)state;
+	for (unsigned i = 0; i < CONFIG_TEXTFILE_MAX_FAMILIES; i++) {
+		snprintf(name, sizeof(name), "fam_%u", i);
+		assert_int_equal(amp_registry_family_copy(&reg, name, "h", AMP_METRIC_GAUGE, &f), AMP_OK);
+	}
+	assert_int_equal(amp_registry_family_copy(&reg, "one_more", "h", AMP_METRIC_GAUGE, &f), AMP_ERR_FULL);
+	/* A name already held still resolves when the table is full. */
+	assert_int_equal(amp_registry_family_copy(&reg, "fam_0", "new", AMP_METRIC_GAUGE, &f), AMP_OK);
+	assert_string_equal(f->help, "new");
+}
+
+/* A long help is cut to the slot, never inside a UTF-8 sequence. */
+static void test_family_copy_help_cut(void **state)
+{
+	char help[CONFIG_TEXTFILE_MAX_HELP_LEN + 8];
+	const struct amp_family *f;
+	size_t n;
+
+	(void)state;
+	/* "e" then two-byte characters, so that the limit falls inside one of them. */
+	help[0] = 'e';
+	n = 1;
+	while (n + 2 < sizeof(help)) {
+		help[n++] = (char)0xC3;
+		help[n++] = (char)0xA9;
+	}
+	help[n] = '\0';
+	assert_int_equal(amp_registry_family_copy(&reg, "cut", help, AMP_METRIC_GAUGE, &f), AMP_OK);
+	n = strlen(f->help);
+	assert_true(n <= CONFIG_TEXTFILE_MAX_HELP_LEN - 1);
+	assert_true(n >= CONFIG_TEXTFILE_MAX_HELP_LEN - 2);
+	assert_true(((unsigned char)f->help[n - 1]) == 0xA9 || n == 1);
+	assert_memory_equal(f->help, help, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +239,10 @@ int main(void)
 		cmocka_unit_test_setup(test_empty_value_is_absent, setup),
 		cmocka_unit_test_setup(test_invalid_names_and_duplicates, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
+		cmocka_unit_test_setup(test_family_copy_is_stable, setup),
+		cmocka_unit_test_setup(test_family_copy_refusals, setup),
+		cmocka_unit_test_setup(test_family_copy_full, setup),
+		cmocka_unit_test_setup(test_family_copy_help_cut, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -202,7 +202,7 @@ static void test_compact(void **state)
 {
 	static unsigned char storage[1 << 20];
 	static struct amp_frame_entry e[500];
-	size_t bytes_after_first;
+	size_t bytes_after_first = 0;
 
 	(void)state;
 	amp_ring_init(&ring, storage, sizeof(storage));
