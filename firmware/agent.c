@@ -94,6 +94,7 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	collect_ctx.procfs = cfg->procfs;
 	collect_ctx.sysfs = cfg->sysfs;
 	collect_ctx.clk_tck = port_clock_ticks_per_second();
+	collect_ctx.page_size = port_page_size();
 	collect_ctx.disabled = cfg->collectors_disabled;
 	collect_ctx.filter = &cfg->filter;
 	collect_ctx.textfile_dir = cfg->textfile_dir;

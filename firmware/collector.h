@@ -22,6 +22,7 @@ struct amp_collect_ctx {
 	const char *procfs;      /* root, like node_exporter's --path.procfs */
 	const char *sysfs;
 	long clk_tck;            /* /proc/stat ticks per second */
+	long page_size;          /* bytes per memory page (sockstat's mem); <= 0: unknown */
 	uint64_t now_ms;         /* monotonic time of this collection (set by amp_collect_all's caller) */
 	struct amp_registry *reg;
 	struct amp_frame_entry *entries; /* the frame being built */

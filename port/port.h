@@ -116,4 +116,7 @@ long port_clock_ticks_per_second(void);
 /* The host name, NUL-terminated. Returns 0 or AMP_ERR_IO / AMP_ERR_FULL. */
 int port_hostname(char *buf, size_t cap);
 
+/* Bytes per memory page (sysconf(_SC_PAGESIZE)), or -1 if unknown: /proc/net/sockstat counts socket memory in pages. */
+long port_page_size(void);
+
 #endif

@@ -472,3 +472,9 @@ int port_hostname(char *buf, size_t cap)
 		return AMP_ERR_FULL;
 	return AMP_OK;
 }
+
+long port_page_size(void)
+{
+	/* No guess on failure: arm64 and ppc64 boards run 16 or 64 KiB pages. */
+	return sysconf(_SC_PAGESIZE);
+}

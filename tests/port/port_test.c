@@ -423,3 +423,8 @@ int port_hostname(char *buf, size_t cap)
 {
 	return snprintf(buf, cap, "test-host") < (int)cap ? AMP_OK : AMP_ERR_FULL;
 }
+
+long port_page_size(void)
+{
+	return 4096;
+}
