@@ -54,6 +54,7 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	collect_ctx.sysfs = cfg->sysfs;
 	collect_ctx.clk_tck = port_clock_ticks_per_second();
 	collect_ctx.disabled = cfg->collectors_disabled;
+	collect_ctx.filesystem = &cfg->filesystem;
 	collect_ctx.reg = &registry;
 	collect_ctx.entries = frame_entries;
 	collect_ctx.entry_cap = CONFIG_MAX_SERIES;

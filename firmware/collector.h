@@ -15,6 +15,9 @@ struct amp_frame_entry {
 	double value;
 };
 
+/* [filesystem] options, defined in config.h; a ctx without them uses the defaults. */
+struct amp_filesystem_options;
+
 /* What a collection writes into: the registry and the frame being built. */
 struct amp_collect_ctx {
 	const char *procfs;      /* root, like node_exporter's --path.procfs */
@@ -29,6 +32,7 @@ struct amp_collect_ctx {
 	size_t buf_cap;
 	uint32_t dropped_series; /* series refused by the registry (full, invalid) this collection */
 	uint32_t disabled;       /* bit (1u << amp_collector_id) set: skip that collector ([collectors]) */
+	const struct amp_filesystem_options *filesystem; /* [filesystem]; NULL: the defaults */
 };
 
 /*
