@@ -98,6 +98,7 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	collect_ctx.disabled = cfg->collectors_disabled;
 	collect_ctx.filter = &cfg->filter;
 	collect_ctx.textfile_dir = cfg->textfile_dir;
+	collect_ctx.filesystem = &cfg->filesystem;
 	collect_ctx.reg = &registry;
 	collect_ctx.entries = frame_entries;
 	collect_ctx.entry_cap = CONFIG_MAX_SERIES;

@@ -17,6 +17,9 @@ struct amp_frame_entry {
 	double value;
 };
 
+/* [filesystem] options, defined in config.h; a ctx without them uses the defaults. */
+struct amp_filesystem_options;
+
 /* What a collection writes into: the registry and the frame being built. */
 struct amp_collect_ctx {
 	const char *procfs;      /* root, like node_exporter's --path.procfs */
@@ -36,6 +39,7 @@ struct amp_collect_ctx {
 	uint64_t filtered_by_name;  /* samples the filter dropped since start, by reason: counters, never reset */
 	uint64_t filtered_by_label;
 	const char *textfile_dir;   /* [textfile] directory; NULL or "" leaves the textfile collector idle */
+	const struct amp_filesystem_options *filesystem; /* [filesystem]; NULL: the defaults */
 };
 
 /*

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "collector.h"
 #include "port.h"
+#include "sysattr.h"
 
 #include <ini.h>
 
@@ -35,12 +36,13 @@ enum cfg_section {
 	SEC_COLLECTORS,
 	SEC_TEXTFILE,
 	SEC_FILTER,
+	SEC_FILESYSTEM,
 	SEC_COUNT,
 	SEC_SKIP,      /* an unknown or malformed header, already reported: its keys are ignored */
 };
 
 static const char *const section_names[SEC_COUNT] = {"", "agent", "labels", "remote_write", "sigv4", "collectors",
-						    "textfile", "filter"};
+						    "textfile", "filter", "filesystem"};
 
 enum cfg_key {
 	KEY_INTERVAL,
@@ -72,6 +74,12 @@ enum cfg_key {
 	KEY_SESSION_TOKEN,
 	KEY_SESSION_TOKEN_FILE,
 	KEY_TEXTFILE_DIRECTORY,
+	KEY_FS_NETWORK,
+	KEY_FS_KEEP_ROOT,
+	KEY_FS_ROOTFS,
+	KEY_FS_MOUNT_TIMEOUT,
+	KEY_FS_MOUNT_POINTS_EXCLUDE,
+	KEY_FS_TYPES_EXCLUDE,
 	KEY_COUNT,
 };
 
@@ -108,6 +116,12 @@ static const struct {
 	[KEY_SESSION_TOKEN] = {SEC_SIGV4, "session_token"},
 	[KEY_SESSION_TOKEN_FILE] = {SEC_SIGV4, "session_token_file"},
 	[KEY_TEXTFILE_DIRECTORY] = {SEC_TEXTFILE, "directory"},
+	[KEY_FS_NETWORK] = {SEC_FILESYSTEM, "network"},
+	[KEY_FS_KEEP_ROOT] = {SEC_FILESYSTEM, "keep_root"},
+	[KEY_FS_ROOTFS] = {SEC_FILESYSTEM, "rootfs"},
+	[KEY_FS_MOUNT_TIMEOUT] = {SEC_FILESYSTEM, "mount_timeout"},
+	[KEY_FS_MOUNT_POINTS_EXCLUDE] = {SEC_FILESYSTEM, "mount_points_exclude"},
+	[KEY_FS_TYPES_EXCLUDE] = {SEC_FILESYSTEM, "fs_types_exclude"},
 };
 
 /* State shared by the line reader and the key handler during one amp_config_load. */
@@ -478,40 +492,14 @@ static bool has_control(const char *s)
 }
 
 /* Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF): label values must be. */
-static bool utf8_valid(const char *str)
+static bool utf8_valid(const char *s)
 {
-	const unsigned char *s = (const unsigned char *)str;
-
 	while (*s) {
-		unsigned c = *s;
-		unsigned need;
-		uint32_t cp;
+		size_t n = amp_sysattr_utf8_char(s);
 
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
+		if (n == 0)
 			return false;
-		}
-		for (unsigned i = 1; i <= need; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i] & 0x3Fu);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		s += need + 1;
+		s += n;
 	}
 	return true;
 }
@@ -870,6 +858,38 @@ static void add_filter_rule(struct cfg_ctx *ctx, const char *name, const char *v
 			   why != NULL ? why : amp_strerror(rc));
 }
 
+/* The statfs deadline is also the most one collection waits for mounts: past a minute it is a typo. */
+#define AMP_CONFIG_MAX_MOUNT_TIMEOUT_MS 60000u
+
+/*
+ * [filesystem] *_exclude: "none", or globs ('*', '?') separated by spaces; mount point globs are
+ * absolute paths (or start with '*').
+ */
+static void set_patterns(struct cfg_ctx *ctx, const char *key, char *dst, size_t cap, const char *value,
+			 bool paths)
+{
+	if (strcmp(value, "none") != 0) {
+		for (const char *p = value; *p;) {
+			size_t n;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			n = strcspn(p, " \t");
+			if (n == 0)
+				break;
+			if (paths && p[0] != '/' && p[0] != '*') {
+				char shown[AMP_CONFIG_SHOW_MAX + 4];
+
+				line_error(ctx, key, "\"%s\" is not an absolute path pattern",
+					   show(shown, sizeof(shown), p, n));
+				return;
+			}
+			p += n;
+		}
+	}
+	copy_value(ctx, key, dst, cap, value);
+}
+
 /* The key whose *_file twin this is, or the reverse; KEY_COUNT when the key has no twin. */
 static enum cfg_key twin_key(enum cfg_key k)
 {
@@ -1000,6 +1020,33 @@ static void set_key(struct cfg_ctx *ctx, enum cfg_key k, const char *value)
 		break;
 	case KEY_TEXTFILE_DIRECTORY:
 		set_textfile_directory(ctx, key, value);
+		break;
+	case KEY_FS_NETWORK:
+		set_bool(ctx, key, &cfg->filesystem.network, value);
+		break;
+	case KEY_FS_KEEP_ROOT:
+		set_bool(ctx, key, &cfg->filesystem.keep_root, value);
+		break;
+	case KEY_FS_ROOTFS:
+		set_path(ctx, key, cfg->filesystem.rootfs, sizeof(cfg->filesystem.rootfs), value);
+		break;
+	case KEY_FS_MOUNT_TIMEOUT: {
+		uint32_t ms = 0;
+
+		set_duration(ctx, key, &ms, value);
+		if (ms > AMP_CONFIG_MAX_MOUNT_TIMEOUT_MS)
+			line_error(ctx, key, "at most 60s: a collection waits this long for a stuck mount");
+		else if (ms > 0)
+			cfg->filesystem.mount_timeout_ms = ms;
+		break;
+	}
+	case KEY_FS_MOUNT_POINTS_EXCLUDE:
+		set_patterns(ctx, key, cfg->filesystem.mount_points_exclude, sizeof(cfg->filesystem.mount_points_exclude),
+			     value, true);
+		break;
+	case KEY_FS_TYPES_EXCLUDE:
+		set_patterns(ctx, key, cfg->filesystem.fs_types_exclude, sizeof(cfg->filesystem.fs_types_exclude), value,
+			     false);
 		break;
 	case KEY_COUNT:
 		break;
@@ -1132,6 +1179,9 @@ void amp_config_defaults(struct amp_config *cfg)
 	cfg->spool_interval_ms = 60000;
 	strcpy(cfg->service, "aps");
 	amp_filter_init(&cfg->filter);
+	cfg->filesystem.keep_root = true;
+	strcpy(cfg->filesystem.rootfs, "/");
+	cfg->filesystem.mount_timeout_ms = 2000;
 }
 
 /*

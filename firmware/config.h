@@ -30,6 +30,16 @@ struct amp_url {
  * 400 for the whole request. The default for aps-workspaces URLs keeps a margin below the hour.
  */
 #define AMP_CONFIG_AMP_AGE_LIMIT_MS (50u * 60u * 1000u)
+/* [filesystem]: what the filesystem collector reports (node_exporter's --collector.filesystem.* flags). */
+#define AMP_FS_PATTERNS_LEN 256
+struct amp_filesystem_options {
+	bool network;                          /* report network file systems (nfs, cifs, ...); default false */
+	bool keep_root;                        /* report "/" whatever its type (overlay, squashfs); default true */
+	char rootfs[CONFIG_MAX_PATH_LEN];      /* the host's root as the agent sees it (--path.rootfs); "/" */
+	uint32_t mount_timeout_ms;             /* statfs deadline, also the most a collection waits; 2 s */
+	char mount_points_exclude[AMP_FS_PATTERNS_LEN]; /* space-separated globs; "" = the default list */
+	char fs_types_exclude[AMP_FS_PATTERNS_LEN];     /* space-separated globs; "" = the default list */
+};
 
 struct amp_config {
 	char source[CONFIG_MAX_PATH_LEN]; /* the file the configuration came from, for messages */
@@ -55,6 +65,8 @@ struct amp_config {
 
 	/* [filter]: drop/keep rules, compiled, in file order */
 	struct amp_filter filter;
+	/* [filesystem] */
+	struct amp_filesystem_options filesystem;
 
 	/* [labels]: sorted by name once parsing ends */
 	struct amp_label_pair labels[CONFIG_MAX_EXTRA_LABELS > 0 ? CONFIG_MAX_EXTRA_LABELS : 1];

@@ -110,6 +110,83 @@ int port_dir_list(const char *path, port_dir_fn fn, void *ctx);
  */
 int port_file_mtime(const char *path, int64_t *seconds);
 
+/*
+ * The canonical absolute path of `path`, every symbolic link resolved (as the kernel names the file).
+ * Returns 0, AMP_ERR_NOTFOUND, AMP_ERR_FULL (longer than cap - 1) or AMP_ERR_IO.
+ */
+int port_realpath(const char *path, char *out, size_t cap);
+
+/* uname(2)'s fields, NUL-terminated (Linux keeps each within 64 bytes). */
+struct port_uname {
+	char sysname[65];
+	char nodename[65];
+	char release[65];
+	char version[65];
+	char machine[65];
+	char domainname[65];
+};
+
+/* Fills `out` from uname(2). Returns 0 or AMP_ERR_IO. */
+int port_uname(struct port_uname *out);
+
+/* The kernel clock discipline's state, read with adjtimex(2) without changing anything (modes = 0). */
+struct port_timex {
+	int state;          /* the call's result: TIME_OK (0) ... TIME_ERROR (5, the clock is not synchronised) */
+	int64_t offset;     /* microseconds, or nanoseconds when status has STA_NANO (0x2000) */
+	int64_t freq;       /* ppm with a 16-bit binary fraction */
+	int64_t maxerror;   /* microseconds */
+	int64_t esterror;   /* microseconds */
+	int32_t status;     /* STA_* bits */
+	int64_t constant;   /* PLL time constant */
+	int64_t tick;       /* microseconds between clock ticks */
+	int64_t ppsfreq;    /* ppm with a 16-bit binary fraction */
+	int64_t jitter;     /* microseconds, or nanoseconds with STA_NANO */
+	int32_t shift;      /* PPS interval duration, log2 seconds */
+	int64_t stabil;     /* ppm with a 16-bit binary fraction */
+	int64_t jitcnt;
+	int64_t calcnt;
+	int64_t errcnt;
+	int64_t stbcnt;
+	int32_t tai;        /* TAI - UTC, seconds */
+};
+
+/*
+ * Reads the clock discipline (adjtimex(2), modes = 0). Returns 0, AMP_ERR_NOTFOUND when the system
+ * refuses the call (EPERM, ENOSYS: a seccomp filter in a container) or AMP_ERR_IO.
+ */
+int port_adjtimex(struct port_timex *out);
+
+/*
+ * The local time zone (TZ, else /etc/localtime) at `epoch_s`: its abbreviation ("UTC", "CEST") into
+ * `name` and its offset east of UTC in seconds. Returns 0, AMP_ERR_FULL (name longer than cap - 1)
+ * or AMP_ERR_IO.
+ */
+int port_time_zone(int64_t epoch_s, char *name, size_t cap, int32_t *offset_s);
+
+/* What statfs(2) tells of a mounted file system (node_exporter multiplies the counts by f_bsize). */
+struct port_statfs_info {
+	uint64_t bsize;
+	uint64_t blocks;
+	uint64_t bfree;
+	uint64_t bavail;
+	uint64_t files;
+	uint64_t ffree;
+};
+
+/* Most helpers the port abandons to stuck mounts before port_statfs refuses to fork another. */
+#define PORT_STATFS_MAX_STUCK 16
+
+/*
+ * statfs(2) of `path`, run in a helper process so that a dead network mount, where statfs sleeps
+ * uninterruptibly, cannot hold the caller past `timeout_ms`. The helper is forked at first use and
+ * answers over a socket; one that misses the deadline is killed and abandoned (a new one is forked at
+ * the next call), and `path` stays stuck until that helper has really exited: until then calls for
+ * it fail at once, without waiting. Returns 0, AMP_ERR_TIMEOUT (no answer in time, or still stuck),
+ * AMP_ERR_NOTFOUND, AMP_ERR_FULL (path too long, or PORT_STATFS_MAX_STUCK helpers still stuck) or
+ * AMP_ERR_IO.
+ */
+int port_statfs(const char *path, struct port_statfs_info *out, uint32_t timeout_ms);
+
 /* Clock ticks per second of /proc/stat's CPU times (sysconf(_SC_CLK_TCK)). */
 long port_clock_ticks_per_second(void);
 

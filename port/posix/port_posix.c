@@ -8,9 +8,19 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <dirent.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/timex.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -432,6 +442,351 @@ int port_dir_list(const char *path, port_dir_fn fn, void *ctx)
 			break;
 	}
 	close(fd);
+	return rc;
+}
+
+int port_realpath(const char *path, char *out, size_t cap)
+{
+	char link[48];
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? AMP_ERR_NOTFOUND : AMP_ERR_IO;
+	/* The kernel names an open file in /proc/self/fd: no allocation, where realpath(3) may allocate. */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = cap > 1 ? readlink(link, out, cap) : 0;
+	close(fd);
+	if (n < 0)
+		return AMP_ERR_IO;
+	if (n == 0 || (size_t)n >= cap)
+		return AMP_ERR_FULL;
+	out[n] = '\0';
+	return AMP_OK;
+}
+
+int port_uname(struct port_uname *out)
+{
+	struct utsname u;
+
+	if (uname(&u) != 0)
+		return AMP_ERR_IO;
+	snprintf(out->sysname, sizeof(out->sysname), "%s", u.sysname);
+	snprintf(out->nodename, sizeof(out->nodename), "%s", u.nodename);
+	snprintf(out->release, sizeof(out->release), "%s", u.release);
+	snprintf(out->version, sizeof(out->version), "%s", u.version);
+	snprintf(out->machine, sizeof(out->machine), "%s", u.machine);
+	snprintf(out->domainname, sizeof(out->domainname), "%s", u.domainname);
+	return AMP_OK;
+}
+
+int port_adjtimex(struct port_timex *out)
+{
+	struct timex tx;
+	int state;
+
+	memset(&tx, 0, sizeof(tx));
+	state = adjtimex(&tx);
+	if (state < 0)
+		return errno == EPERM || errno == EACCES || errno == ENOSYS ? AMP_ERR_NOTFOUND : AMP_ERR_IO;
+	out->state = state;
+	out->offset = tx.offset;
+	out->freq = tx.freq;
+	out->maxerror = tx.maxerror;
+	out->esterror = tx.esterror;
+	out->status = tx.status;
+	out->constant = tx.constant;
+	out->tick = tx.tick;
+	out->ppsfreq = tx.ppsfreq;
+	out->jitter = tx.jitter;
+	out->shift = tx.shift;
+	out->stabil = tx.stabil;
+	out->jitcnt = tx.jitcnt;
+	out->calcnt = tx.calcnt;
+	out->errcnt = tx.errcnt;
+	out->stbcnt = tx.stbcnt;
+	out->tai = tx.tai;
+	return AMP_OK;
+}
+
+/*
+ * localtime_r, not localtime: glibc's localtime_r loads the zone once, where localtime and tzset look
+ * at TZ and /etc/localtime again on every call (and may allocate each time the file changed).
+ */
+int port_time_zone(int64_t epoch_s, char *name, size_t cap, int32_t *offset_s)
+{
+	time_t t = (time_t)epoch_s;
+	struct tm tm;
+	const char *zone;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return AMP_ERR_IO;
+	zone = tm.tm_zone != NULL ? tm.tm_zone : "";
+	if (cap == 0 || strlen(zone) >= cap)
+		return AMP_ERR_FULL;
+	strcpy(name, zone);
+	*offset_s = (int32_t)tm.tm_gmtoff;
+	return AMP_OK;
+}
+
+/*
+ * The statfs helper: a child process that answers statfs requests over a SOCK_SEQPACKET socket (one
+ * message per request and reply; MSG_NOSIGNAL where a pipe would raise SIGPIPE). A helper that misses
+ * a deadline is killed; SIGKILL only takes effect once its statfs returns, so it is kept in
+ * stuck_helpers with the hash of its path until waitpid sees it gone: that is when the mount answered.
+ */
+#define STATFS_PATH_MAX 4096
+
+struct statfs_request {
+	uint32_t seq;
+	char path[STATFS_PATH_MAX];
+};
+
+struct statfs_reply {
+	uint32_t seq;
+	int32_t err;
+	struct port_statfs_info info;
+};
+
+struct stuck_helper {
+	pid_t pid;        /* 0: free slot */
+	bool has_path;    /* false: a helper that died or was replaced, only waiting to be reaped */
+	uint64_t path_hash;
+};
+
+static pid_t helper_pid;
+static int helper_fd = -1;
+static uint32_t helper_seq;
+static struct stuck_helper stuck_helpers[PORT_STATFS_MAX_STUCK];
+
+static uint64_t path_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* In the child: fd 3 becomes the socket, every other descriptor but 0-2 is closed (sockets, files). */
+static void helper_close_fds(int keep)
+{
+	struct rlimit rl;
+	long max = 65536;
+
+	if (keep != 3 && dup2(keep, 3) != 3)
+		_exit(1);
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 4u, ~0u, 0u) == 0)
+		return;
+#endif
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max)
+		max = (long)rl.rlim_cur;
+	for (long fd = 4; fd < max; fd++)
+		close((int)fd);
+}
+
+__attribute__((noreturn)) static void helper_main(int fd, pid_t parent)
+{
+	static struct statfs_request req;
+
+	/* A TLS socket held open here would outlive the agent's close of it: drop everything inherited. */
+	helper_close_fds(fd);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	prctl(PR_SET_NAME, "amp-statfs");
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	for (;;) {
+		struct statfs_reply rep;
+		struct statfs st;
+		ssize_t n = recv(3, &req, sizeof(req), 0);
+
+		if (n == 0)
+			_exit(0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		memset(&rep, 0, sizeof(rep));
+		rep.seq = req.seq;
+		if ((size_t)n <= offsetof(struct statfs_request, path) || ((char *)&req)[n - 1] != '\0') {
+			rep.err = EINVAL;
+		} else if (statfs(req.path, &st) != 0) {
+			rep.err = errno != 0 ? errno : EIO;
+		} else {
+			rep.info.bsize = (uint64_t)st.f_bsize;
+			rep.info.blocks = (uint64_t)st.f_blocks;
+			rep.info.bfree = (uint64_t)st.f_bfree;
+			rep.info.bavail = (uint64_t)st.f_bavail;
+			rep.info.files = (uint64_t)st.f_files;
+			rep.info.ffree = (uint64_t)st.f_ffree;
+		}
+		while (send(3, &rep, sizeof(rep), MSG_NOSIGNAL) < 0) {
+			if (errno != EINTR)
+				_exit(0);
+		}
+	}
+}
+
+/* Reaps the abandoned helpers that have exited: their mounts answered in the end. */
+static void reap_stuck(void)
+{
+	for (unsigned i = 0; i < PORT_STATFS_MAX_STUCK; i++) {
+		pid_t r;
+
+		if (stuck_helpers[i].pid == 0)
+			continue;
+		r = waitpid(stuck_helpers[i].pid, NULL, WNOHANG);
+		/* ECHILD: SIGCHLD is ignored and the kernel reaped it already */
+		if (r == stuck_helpers[i].pid || (r < 0 && errno == ECHILD))
+			stuck_helpers[i].pid = 0;
+	}
+}
+
+/*
+ * At exit the helper is told to go (end of stream) and reaped, so it does not linger as a zombie under
+ * an init that does not reap. One stuck in statfs is not waited for beyond a moment.
+ */
+static void helper_at_exit(void)
+{
+	if (helper_pid > 0) {
+		close(helper_fd);
+		for (int i = 0; i < 40 && waitpid(helper_pid, NULL, WNOHANG) == 0; i++)
+			port_sleep_ms(5);
+		helper_pid = 0;
+		helper_fd = -1;
+	}
+	reap_stuck();
+}
+
+static int helper_start(void)
+{
+	static bool at_exit_set;
+	pid_t parent = getpid();
+	int sv[2];
+	pid_t pid;
+
+	if (!at_exit_set)
+		at_exit_set = atexit(helper_at_exit) == 0;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return AMP_ERR_IO;
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return AMP_ERR_IO;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		helper_main(sv[1], parent);
+	}
+	close(sv[1]);
+	helper_pid = pid;
+	helper_fd = sv[0];
+	return AMP_OK;
+}
+
+static int free_stuck_slot(void)
+{
+	for (unsigned i = 0; i < PORT_STATFS_MAX_STUCK; i++) {
+		if (stuck_helpers[i].pid == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool path_stuck(uint64_t h)
+{
+	for (unsigned i = 0; i < PORT_STATFS_MAX_STUCK; i++) {
+		if (stuck_helpers[i].pid != 0 && stuck_helpers[i].has_path && stuck_helpers[i].path_hash == h)
+			return true;
+	}
+	return false;
+}
+
+/* Kills the current helper and keeps it to be reaped later; the caller made sure a slot is free. */
+static void helper_abandon(bool stuck, uint64_t h)
+{
+	int slot = free_stuck_slot();
+
+	kill(helper_pid, SIGKILL);
+	close(helper_fd);
+	if (slot >= 0)
+		stuck_helpers[slot] = (struct stuck_helper){helper_pid, stuck, h};
+	helper_pid = 0;
+	helper_fd = -1;
+}
+
+static int statfs_errno(int err)
+{
+	if (err == 0)
+		return AMP_OK;
+	if (err == ENOENT || err == ENOTDIR)
+		return AMP_ERR_NOTFOUND;
+	return err == ENAMETOOLONG ? AMP_ERR_FULL : AMP_ERR_IO;
+}
+
+int port_statfs(const char *path, struct port_statfs_info *out, uint32_t timeout_ms)
+{
+	static struct statfs_request req;
+	struct statfs_reply rep;
+	size_t len = strlen(path);
+	uint64_t h = path_hash(path);
+	uint64_t deadline = port_monotonic_ms() + timeout_ms;
+	int rc;
+
+	if (len >= STATFS_PATH_MAX)
+		return AMP_ERR_FULL;
+	reap_stuck();
+	if (path_stuck(h))
+		return AMP_ERR_TIMEOUT;
+	/* Every request may end in abandoning the helper: there must be room to remember it. */
+	if (free_stuck_slot() < 0)
+		return AMP_ERR_FULL;
+	req.seq = ++helper_seq;
+	memcpy(req.path, path, len + 1);
+	for (int attempt = 0;; attempt++) {
+		if (helper_pid == 0 && (rc = helper_start()) != AMP_OK)
+			return rc;
+		if (send(helper_fd, &req, offsetof(struct statfs_request, path) + len + 1, MSG_NOSIGNAL) >= 0)
+			break;
+		/* a helper that died between two calls: replace it once */
+		helper_abandon(false, 0);
+		if (attempt > 0 || free_stuck_slot() < 0)
+			return AMP_ERR_IO;
+	}
+	for (;;) {
+		struct pollfd p = {.fd = helper_fd, .events = POLLIN};
+		uint64_t now = port_monotonic_ms();
+		int n = poll(&p, 1, now >= deadline ? 0 : (int)(deadline - now));
+		ssize_t r;
+
+		if (n == 0) {
+			helper_abandon(true, h);
+			return AMP_ERR_TIMEOUT;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			helper_abandon(false, 0);
+			return AMP_ERR_IO;
+		}
+		r = recv(helper_fd, &rep, sizeof(rep), MSG_DONTWAIT);
+		if (r == (ssize_t)sizeof(rep) && rep.seq == req.seq)
+			break;
+		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
+			helper_abandon(false, 0);
+			return AMP_ERR_IO;
+		}
+		/* a short or stale reply: wait on for ours */
+	}
+	rc = statfs_errno(rep.err);
+	if (rc == AMP_OK)
+		*out = rep.info;
 	return rc;
 }
 

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -411,6 +412,182 @@ int port_file_mtime(const char *path, int64_t *seconds)
 	if (snprintf(full, sizeof(full), "%s%s", file_root, path) >= (int)sizeof(full) || stat(full, &st) != 0)
 		return AMP_ERR_NOTFOUND;
 	*seconds = (int64_t)st.st_mtime;
+	return AMP_OK;
+}
+
+/* The system calls of the /sys and system collectors: defaults a test may replace (port_test_sys_*). */
+#define FAKE_STATFS_MAX 16
+
+static const struct port_uname uname_default = {"Linux", "test-host", "6.1.0-test", "#1 SMP PREEMPT Tue Jan 10 2023",
+						 "aarch64", "(none)"};
+static const struct port_timex timex_default = {
+	.state = 0, .offset = -1500, .freq = 655360, .maxerror = 16000, .esterror = 2000, .status = 0x2001,
+	.constant = 7, .tick = 10000, .ppsfreq = 0, .jitter = 250, .shift = 0, .stabil = 0, .tai = 37,
+};
+static const struct port_statfs_info statfs_default = {4096, 1000000, 400000, 350000, 65536, 60000};
+static struct port_uname fake_uname;
+static int fake_uname_rc;
+static struct port_timex fake_timex;
+static int fake_timex_rc;
+static char fake_zone[16];
+static int32_t fake_zone_offset;
+static struct {
+	char path[256];
+	int rc;
+	struct port_statfs_info info;
+} fake_statfs[FAKE_STATFS_MAX];
+static unsigned fake_statfs_count;
+static unsigned long fake_statfs_calls;
+static bool fake_sys_set;
+
+void port_test_sys_defaults(void)
+{
+	fake_uname = uname_default;
+	fake_uname_rc = AMP_OK;
+	fake_timex = timex_default;
+	fake_timex_rc = AMP_OK;
+	snprintf(fake_zone, sizeof(fake_zone), "UTC");
+	fake_zone_offset = 0;
+	fake_statfs_count = 0;
+	fake_statfs_calls = 0;
+	fake_sys_set = true;
+}
+
+static void sys_init(void)
+{
+	if (!fake_sys_set)
+		port_test_sys_defaults();
+}
+
+void port_test_sys_uname(int rc, const struct port_uname *u)
+{
+	sys_init();
+	fake_uname_rc = rc;
+	if (u != NULL)
+		fake_uname = *u;
+}
+
+void port_test_sys_timex(int rc, const struct port_timex *t)
+{
+	sys_init();
+	fake_timex_rc = rc;
+	if (t != NULL)
+		fake_timex = *t;
+}
+
+void port_test_sys_time_zone(const char *name, int32_t offset_s)
+{
+	sys_init();
+	snprintf(fake_zone, sizeof(fake_zone), "%s", name);
+	fake_zone_offset = offset_s;
+}
+
+void port_test_sys_statfs(const char *path, int rc, const struct port_statfs_info *info)
+{
+	sys_init();
+	for (unsigned i = 0; i < fake_statfs_count; i++) {
+		if (strcmp(fake_statfs[i].path, path) == 0) {
+			fake_statfs[i].rc = rc;
+			fake_statfs[i].info = info != NULL ? *info : statfs_default;
+			return;
+		}
+	}
+	if (fake_statfs_count == FAKE_STATFS_MAX)
+		return;
+	snprintf(fake_statfs[fake_statfs_count].path, sizeof(fake_statfs[0].path), "%s", path);
+	fake_statfs[fake_statfs_count].rc = rc;
+	fake_statfs[fake_statfs_count].info = info != NULL ? *info : statfs_default;
+	fake_statfs_count++;
+}
+
+unsigned long port_test_sys_statfs_calls(void)
+{
+	return fake_statfs_calls;
+}
+
+/* The kernel's name of an open file: realpath(3) is not declared under _POSIX_C_SOURCE. */
+static int resolve(const char *path, char *out, size_t cap)
+{
+	char link[48];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return AMP_ERR_NOTFOUND;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, cap);
+	close(fd);
+	if (n <= 0 || (size_t)n >= cap)
+		return AMP_ERR_FULL;
+	out[n] = '\0';
+	return AMP_OK;
+}
+
+/* Resolves under the file root and hands back the path without it, as the code under test named it. */
+int port_realpath(const char *path, char *out, size_t cap)
+{
+	char full[1024], root[1024], real[1024];
+	size_t rl = 0;
+	int rc;
+
+	if (snprintf(full, sizeof(full), "%s%s", file_root, path) >= (int)sizeof(full))
+		return AMP_ERR_FULL;
+	rc = resolve(full, real, sizeof(real));
+	if (rc != AMP_OK)
+		return rc;
+	if (file_root[0] != '\0' && resolve(file_root, root, sizeof(root)) == AMP_OK) {
+		rl = strlen(root);
+		if (strncmp(real, root, rl) != 0 || (real[rl] != '/' && real[rl] != '\0'))
+			rl = 0;
+	}
+	if (strlen(real + rl) >= cap)
+		return AMP_ERR_FULL;
+	strcpy(out, real + rl);
+	return AMP_OK;
+}
+
+int port_uname(struct port_uname *out)
+{
+	sys_init();
+	if (fake_uname_rc == AMP_OK)
+		*out = fake_uname;
+	return fake_uname_rc;
+}
+
+int port_adjtimex(struct port_timex *out)
+{
+	sys_init();
+	if (fake_timex_rc == AMP_OK)
+		*out = fake_timex;
+	return fake_timex_rc;
+}
+
+int port_time_zone(int64_t epoch_s, char *name, size_t cap, int32_t *offset_s)
+{
+	(void)epoch_s;
+	sys_init();
+	if (strlen(fake_zone) >= cap)
+		return AMP_ERR_FULL;
+	strcpy(name, fake_zone);
+	*offset_s = fake_zone_offset;
+	return AMP_OK;
+}
+
+/* A timeout costs the time it waited, like a recv timeout; paths not set answer statfs_default. */
+int port_statfs(const char *path, struct port_statfs_info *out, uint32_t timeout_ms)
+{
+	sys_init();
+	fake_statfs_calls++;
+	for (unsigned i = 0; i < fake_statfs_count; i++) {
+		if (strcmp(fake_statfs[i].path, path) != 0)
+			continue;
+		if (fake_statfs[i].rc == AMP_ERR_TIMEOUT)
+			port_test_advance_ms(timeout_ms);
+		if (fake_statfs[i].rc == AMP_OK)
+			*out = fake_statfs[i].info;
+		return fake_statfs[i].rc;
+	}
+	*out = statfs_default;
 	return AMP_OK;
 }
 

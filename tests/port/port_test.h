@@ -60,4 +60,18 @@ void port_test_advance_ms(uint64_t ms);
 /* Files are read from this root prefixed to every path (default ""). */
 void port_test_set_file_root(const char *root);
 
+/*
+ * The fakes of the system calls the /sys and system collectors use. Until a test changes them:
+ * uname Linux/test-host/aarch64, a synchronised clock (adjtimex state 0, STA_NANO), zone UTC+0, and
+ * statfs answering every path with the same numbers (bsize 4096, 1000000 blocks). port_realpath
+ * resolves under the file root for real.
+ */
+void port_test_sys_defaults(void);
+void port_test_sys_uname(int rc, const struct port_uname *u);
+void port_test_sys_timex(int rc, const struct port_timex *t);
+void port_test_sys_time_zone(const char *name, int32_t offset_s);
+/* statfs of `path` returns rc (info when 0; NULL: the default numbers); AMP_ERR_TIMEOUT costs the timeout. */
+void port_test_sys_statfs(const char *path, int rc, const struct port_statfs_info *info);
+unsigned long port_test_sys_statfs_calls(void);
+
 #endif
