@@ -104,6 +104,9 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	collect_ctx.entry_cap = CONFIG_MAX_SERIES;
 	collect_ctx.buf = file_buf;
 	collect_ctx.buf_cap = sizeof(file_buf);
+	/* up and the self-metrics take the first registry slots: a full registry must not hide them */
+	amp_selfstats_emit(&collect_ctx, &stats, &ring, sizeof(ring_storage));
+	collect_ctx.entry_count = 0;
 	live.frames = 0;
 	replayed.frames = 0;
 	amp_ring_init(&replay.ring, replay_storage, sizeof(replay_storage));

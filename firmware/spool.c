@@ -37,6 +37,7 @@ struct spool_file {
 	uint64_t last_seq;      /* largest frame seq in it (valid when frames > 0) */
 	uint64_t samples;
 	uint32_t frames;
+	bool foreign;           /* not ours to read (a newer version, or not a spool file): left alone */
 };
 
 static struct {
@@ -166,8 +167,9 @@ static void scan_file(struct spool_file *f)
 	if (path_of(path, sizeof(path), f->number) != AMP_OK)
 		return;
 	if (read_record(path, &off, &len) != 1 || parse_header(len, &f->epoch) != AMP_OK) {
-		AMP_LOG_W(MOD, "%s: not a spool file (or a newer version); ignored", path);
+		AMP_LOG_W(MOD, "%s: not a spool file (or a newer version's); left alone", path);
 		f->epoch = 0;
+		f->foreign = true;
 		return;
 	}
 	while ((rc = read_record(path, &off, &len)) == 1) {
@@ -216,7 +218,7 @@ static void ack_load(void)
 
 static void ack_store(struct amp_spool_pos pos)
 {
-	char path[CONFIG_MAX_PATH_LEN + 16], tmp[CONFIG_MAX_PATH_LEN + 16];
+	char path[CONFIG_MAX_PATH_LEN + 16];
 	unsigned char rec[ACK_RECORD_BYTES] = {0};
 	uint32_t crc;
 
@@ -229,6 +231,8 @@ static void ack_store(struct amp_spool_pos pos)
 	memcpy(rec, &crc, 4);
 	ack_path(path, sizeof(path), "ack");
 	if (sp.ack_file_bytes >= ACK_ROTATE_BYTES) {
+		char tmp[CONFIG_MAX_PATH_LEN + 16];
+
 		/* a fresh one-record file renamed over the old: the position is never absent */
 		ack_path(tmp, sizeof(tmp), "ack.new");
 		(void)port_file_remove(tmp);
@@ -254,9 +258,14 @@ static void delete_delivered(void)
 		struct spool_file *f = &sp.files[i];
 		bool open_writer = sp.writing && i == sp.file_count - 1;
 		struct amp_spool_pos last = {f->epoch, f->last_seq};
-		char path[CONFIG_MAX_PATH_LEN + 32];
+		bool delivered = !f->foreign && (f->frames > 0 ? pos_before(last, sp.ack) : !open_writer);
 
-		if (!open_writer && (f->frames == 0 || pos_before(last, sp.ack)) && (!sp.replay_open || i != sp.replay_file)) {
+		/* the open file goes too once all it holds is delivered: the next outage starts a new one */
+		if (delivered && (!sp.replay_open || i != sp.replay_file)) {
+			char path[CONFIG_MAX_PATH_LEN + 32];
+
+			if (open_writer)
+				sp.writing = false;
 			if (path_of(path, sizeof(path), f->number) == AMP_OK)
 				(void)port_file_remove(path);
 			if (sp.replay_file > keep && i < sp.replay_file)
@@ -319,11 +328,20 @@ int amp_spool_open(const char *dir, uint64_t max_bytes)
 			next = sp.files[i].number + 1;
 	}
 	ack_load();
-	sp.epoch = next; /* this run's files are numbered from here on */
+	/* this run's files are numbered from here on; above the ack's run too, even when its files are gone */
+	if (sp.ack.epoch >= next)
+		next = sp.ack.epoch + 1;
+	sp.epoch = next;
 	sp.enabled = true;
 	delete_delivered();
-	if (sp.file_count > 0)
-		AMP_LOG_I(MOD, "%s: %u files from earlier runs to replay", dir, sp.file_count);
+	{
+		unsigned ours = 0;
+
+		for (unsigned i = 0; i < sp.file_count; i++)
+			ours += !sp.files[i].foreign && sp.files[i].frames > 0;
+		if (ours > 0)
+			AMP_LOG_I(MOD, "%s: %u files from earlier runs to replay", dir, ours);
+	}
 	return AMP_OK;
 }
 
@@ -531,14 +549,14 @@ int amp_spool_write(const struct amp_ring *ring, const struct amp_registry *reg,
 		sp.cursor_valid = true;
 	}
 	while (sp.next_seq < end) {
-		const unsigned char *bytes;
 		size_t len, flen;
 		int64_t ts;
 		unsigned count;
 
 		/* decode the live frame (the cursor walks the frames before it too) */
 		do {
-			bytes = amp_ring_frame_at(ring, sp.cursor_seq, &len);
+			const unsigned char *bytes = amp_ring_frame_at(ring, sp.cursor_seq, &len);
+
 			if (bytes == NULL || amp_ring_frame_decode(&sp.cursor, bytes, len, &ts, entries, &count) != AMP_OK) {
 				sp.cursor_valid = false;
 				return flush_writes() == AMP_OK ? AMP_ERR_INVALID : AMP_ERR_IO;
@@ -699,7 +717,6 @@ int amp_spool_replay_fill(struct amp_spool_replay *r, uint64_t live_tail_seq)
 	for (;;) {
 		struct spool_file *f;
 		size_t len;
-		int rc;
 
 		/* the replay ring must drain before another file (another registry) can start */
 		if (!sp.replay_open) {
@@ -730,8 +747,8 @@ int amp_spool_replay_fill(struct amp_spool_replay *r, uint64_t live_tail_seq)
 			return loaded;
 		{
 			uint64_t before = sp.replay_offset;
+			int rc = read_record(path, &sp.replay_offset, &len);
 
-			rc = read_record(path, &sp.replay_offset, &len);
 			if (rc <= 0) {
 				/* end of the file (or its torn tail): done once what was loaded is delivered */
 				if (rc < 0)

@@ -9,6 +9,7 @@ amp_pids=()
 amp_cleanup() {
 	local pid
 	for pid in "${amp_pids[@]}"; do
+		pkill -P "$pid" 2>/dev/null || true  # the server under `timeout`, then timeout itself
 		kill "$pid" 2>/dev/null || true
 	done
 	for pid in "${amp_pids[@]}"; do

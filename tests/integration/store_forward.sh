@@ -227,7 +227,8 @@ PY
 	for i in 1 2 3 4 5; do
 		run_agent "$small_agent" "$work/e.ini" "$work/agent-e$i.log"
 		sleep "$("$AMP_PY" -c 'import random; print(round(random.uniform(1.5, 3.5), 2))')"
-		kill -9 "$agent_pid"
+		# the agent is timeout's child: SIGKILL it, not timeout (which would leave it running)
+		pkill -9 -P "$agent_pid"
 		wait "$agent_pid" 2>/dev/null
 	done
 	run_agent "$small_agent" "$work/e.ini" "$work/agent-e-final.log"
