@@ -39,6 +39,9 @@ static const struct amp_family fam_pending_frames = {"amp_agent_pending_collecti
 static const struct amp_family fam_spool = {"amp_agent_spool_written_bytes_total",
 					    "Bytes written to the spool on flash (only while pushes fail).",
 					    AMP_METRIC_COUNTER};
+static const struct amp_family fam_filtered = {"amp_agent_samples_filtered_total",
+					       "Samples the [filter] rules dropped before the ring, by what matched.",
+					       AMP_METRIC_COUNTER};
 static const struct amp_family fam_series = {"amp_agent_series", "Series known to the registry.",
 					     AMP_METRIC_GAUGE};
 
@@ -92,4 +95,11 @@ void amp_selfstats_emit(struct amp_collect_ctx *ctx, const struct amp_selfstats 
 	(void)amp_collect_emit(ctx, &fam_pending_frames, NULL, 0, (double)ring->frames);
 	(void)amp_collect_emit(ctx, &fam_series, NULL, 0, (double)amp_registry_count(ctx->reg));
 	(void)amp_collect_emit(ctx, &fam_spool, NULL, 0, (double)st->spool_bytes_written);
+	{
+		const struct amp_label by_name[] = {{"reason", "name"}};
+		const struct amp_label by_label[] = {{"reason", "label"}};
+
+		(void)amp_collect_emit(ctx, &fam_filtered, by_name, 1, (double)ctx->filtered_by_name);
+		(void)amp_collect_emit(ctx, &fam_filtered, by_label, 1, (double)ctx->filtered_by_label);
+	}
 }
