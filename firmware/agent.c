@@ -38,7 +38,9 @@ static char file_buf[CONFIG_PROC_FILE_BUF_BYTES];
 static struct amp_collect_ctx collect_ctx;
 static uint8_t request_buf[CONFIG_REQUEST_BUF_BYTES];
 static uint8_t compressed_buf[COMPRESSED_BUF_BYTES];
-static struct amp_push push;
+/* Two, so a reload can set up the new connection before it lets go of the old one. */
+static struct amp_push pushes[2];
+static struct amp_push *push = &pushes[0];
 static bool push_ready;
 static struct amp_selfstats stats;
 
@@ -62,6 +64,15 @@ static struct amp_spool_replay replay;
 static unsigned char replay_storage[CONFIG_MAX_FRAMES_PER_REQUEST * 4 * 64 + 65536];
 static struct source replayed = {.ring = &replay.ring, .reg = &replay.reg, .common = &replay.common, .replay = true};
 static uint64_t next_spool_ms;
+
+/*
+ * After a reload changed instance, job or [labels]: the live ring's frames before prev_boundary were
+ * collected under prev_labels (copied, with their strings) and are pushed with them.
+ */
+static struct amp_labels_common prev_labels;
+static char prev_strings[(CONFIG_MAX_EXTRA_LABELS + 2) * 2 * CONFIG_MAX_LABEL_VALUE_LEN];
+static uint64_t prev_boundary;
+static bool prev_active;
 
 /* When each family's metadata last went out (monotonic ms, 0 = never), and which are due now. */
 static uint64_t metadata_sent_ms[CONFIG_MAX_FAMILIES];
@@ -116,10 +127,11 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 		AMP_LOG_W("agent", "%s: [agent] spool_dir unusable: samples are held in RAM only", cfg->source);
 	if (!network)
 		return AMP_OK;
-	amp_push_init(&push);
-	rc = amp_push_setup(&push, cfg);
+	push = &pushes[0];
+	amp_push_init(push);
+	rc = amp_push_setup(push, cfg);
 	if (rc != AMP_OK) {
-		AMP_LOG_E("agent", "%s: [remote_write] %s", cfg->source, push.conn.error);
+		AMP_LOG_E("agent", "%s: [remote_write] %s", cfg->source, push->conn.error);
 		return rc;
 	}
 	push_ready = true;
@@ -221,9 +233,14 @@ static void batch_load(struct source *src)
 						     agent_cfg->max_samples_per_send);
 		src->first_seq = src->ring->tail_seq;
 		batch->first_series = 0;
+		if (!src->replay && prev_active && src->first_seq >= prev_boundary)
+			prev_active = false;
+		/* a request never mixes collections from before and after a label change */
+		if (!src->replay && prev_active && src->first_seq + src->frames > prev_boundary)
+			src->frames = (unsigned)(prev_boundary - src->first_seq);
 	}
 	batch->reg = src->reg;
-	batch->common = src->common;
+	batch->common = !src->replay && prev_active && src->first_seq < prev_boundary ? &prev_labels : src->common;
 	batch->ring = src->ring;
 	batch->frame_count = src->frames;
 	batch->max_samples = agent_cfg->max_samples_per_send;
@@ -349,7 +366,7 @@ static int push_once(struct amp_push_result *res, bool *retry)
 			return rc;
 		}
 		t0 = port_monotonic_ms();
-		rc = amp_push_send(&push, compressed_buf, zlen, res);
+		rc = amp_push_send(push, compressed_buf, zlen, res);
 		stats.push_seconds_last = (double)(port_monotonic_ms() - t0) / 1000.0;
 		stats.push_seconds_sum += stats.push_seconds_last;
 		stats.requests[amp_selfstats_class(res->status)]++;
@@ -543,7 +560,7 @@ static void drain_on_shutdown(void)
 		AMP_LOG_I("agent", "stopping; everything collected was pushed");
 }
 
-int amp_agent_run(void)
+int amp_agent_run(int (*reload)(void))
 {
 	static struct amp_push_result res;
 	static char last_failure[sizeof(res.message) + 300];
@@ -557,8 +574,12 @@ int amp_agent_run(void)
 	next_push_ms = start + jitter(agent_cfg->interval_ms);
 	port_set_idle_hook(collect_if_due, NULL, next_collect_ms);
 	while (!port_stop_requested()) {
-		uint64_t now = port_monotonic_ms();
-		uint64_t wake = collect_if_due(NULL);
+		uint64_t now, wake;
+
+		if (port_reload_requested() && reload != NULL)
+			(void)reload();
+		now = port_monotonic_ms();
+		wake = collect_if_due(NULL);
 		uint64_t due = push_due_ms(now);
 
 		if (due <= now) {
@@ -598,6 +619,99 @@ int amp_agent_run(void)
 	return AMP_OK;
 }
 
+static bool same_labels(const struct amp_labels_common *a, const struct amp_labels_common *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (unsigned i = 0; i < a->count; i++) {
+		if (strcmp(a->items[i].name, b->items[i].name) != 0 || strcmp(a->items[i].value, b->items[i].value) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Keeps the current labels, with copies of their strings, for the frames collected under them. */
+static void keep_previous_labels(void)
+{
+	size_t used = 0;
+
+	prev_labels.count = common_labels.count;
+	for (unsigned i = 0; i < common_labels.count; i++) {
+		const char *pair[2] = {common_labels.items[i].name, common_labels.items[i].value};
+		const char *copies[2];
+
+		for (int k = 0; k < 2; k++) {
+			size_t n = strlen(pair[k]) + 1;
+
+			copies[k] = memcpy(prev_strings + used, pair[k], n); /* sized for the most labels of the most bytes */
+			used += n;
+		}
+		prev_labels.items[i] = (struct amp_label){copies[0], copies[1]};
+	}
+	prev_boundary = ring.tail_seq + amp_ring_frames(&ring);
+	prev_active = amp_ring_frames(&ring) > 0;
+}
+
+int amp_agent_reload(const struct amp_config *cfg)
+{
+	struct amp_label extra[CONFIG_MAX_EXTRA_LABELS > 0 ? CONFIG_MAX_EXTRA_LABELS : 1];
+	struct amp_labels_common next;
+	bool labels_change;
+	int rc;
+
+	for (unsigned i = 0; i < cfg->label_count; i++)
+		extra[i] = (struct amp_label){cfg->labels[i].name, cfg->labels[i].value};
+	if (amp_labels_common_init(&next, cfg->instance, cfg->job, extra, cfg->label_count) != AMP_OK) {
+		AMP_LOG_E("agent", "%s: [labels], instance and job do not form a valid label set; keeping the old "
+			  "configuration", cfg->source);
+		return AMP_ERR_CONFIG;
+	}
+	labels_change = !same_labels(&next, &common_labels);
+	if (labels_change && prev_active && ring.tail_seq < prev_boundary) {
+		AMP_LOG_E("agent", "%s: labels changed again while collections under the labels before the last "
+			  "reload are still unsent; keeping the old configuration (reload once they are pushed)",
+			  cfg->source);
+		return AMP_ERR_CONFIG;
+	}
+	if (strcmp(cfg->spool_dir, agent_cfg->spool_dir) != 0)
+		AMP_LOG_W("agent", "%s: a new spool_dir takes effect at the next start", cfg->source);
+	if (push_ready) {
+		struct amp_push *other = push == &pushes[0] ? &pushes[1] : &pushes[0];
+
+		amp_push_init(other);
+		rc = amp_push_setup(other, cfg);
+		if (rc != AMP_OK) {
+			AMP_LOG_E("agent", "%s: [remote_write] %s; keeping the old configuration", cfg->source,
+				  other->conn.error);
+			amp_push_free(other);
+			return rc;
+		}
+		amp_push_free(push);
+		push = other;
+		push_failures = 0;
+		next_push_ms = 0;
+	}
+	if (labels_change) {
+		/* what the spool will hold of the old frames must carry the old labels: write it now, close the file */
+		if (amp_spool_enabled() && push_failures > 0)
+			spool_if_due(true);
+		amp_spool_rotate();
+		keep_previous_labels();
+	}
+	/* even unchanged, the items must point into the new configuration's strings: the old one is wiped */
+	common_labels = next;
+	agent_cfg = cfg;
+	collect_ctx.procfs = cfg->procfs;
+	collect_ctx.sysfs = cfg->sysfs;
+	collect_ctx.disabled = cfg->collectors_disabled;
+	collect_ctx.filter = &cfg->filter;
+	collect_ctx.textfile_dir = cfg->textfile_dir;
+	collect_ctx.filesystem = &cfg->filesystem;
+	AMP_LOG_I("agent", "%s: configuration reloaded%s", cfg->source,
+		  labels_change && prev_active ? " (buffered samples keep the labels they were collected with)" : "");
+	return AMP_OK;
+}
+
 const struct amp_selfstats *amp_agent_stats(void)
 {
 	return &stats;
@@ -606,6 +720,6 @@ const struct amp_selfstats *amp_agent_stats(void)
 void amp_agent_stop(void)
 {
 	if (push_ready)
-		amp_push_free(&push);
+		amp_push_free(push);
 	push_ready = false;
 }

@@ -41,9 +41,19 @@ int amp_agent_print(FILE *out) AMP_MUST_CHECK;
 
 /*
  * Collects every interval and pushes (batching, retries with backoff) until SIGTERM or SIGINT, then
- * pushes what is left within shutdown_timeout. Returns 0.
+ * pushes what is left within shutdown_timeout. On SIGHUP it calls `reload` (may be NULL), which loads the
+ * configuration again and hands it to amp_agent_reload. Returns 0.
  */
-int amp_agent_run(void);
+int amp_agent_run(int (*reload)(void));
+
+/*
+ * Applies a reloaded configuration: collectors, filters, queue settings, the connection (set up anew
+ * before the old one goes) and labels. Collections already buffered keep the labels they were collected
+ * with. `cfg` must outlive the agent. Returns 0, or an error (logged) with the old configuration still
+ * in force: an unusable connection, or a second label change while collections from before the first
+ * are still unsent. A new spool_dir takes effect at the next start.
+ */
+int amp_agent_reload(const struct amp_config *cfg) AMP_MUST_CHECK;
 
 /* The counters behind the self-metrics. */
 const struct amp_selfstats *amp_agent_stats(void);

@@ -18,8 +18,10 @@ enum exit_code {
 
 enum mode { MODE_RUN, MODE_ONCE, MODE_PRINT, MODE_CHECK };
 
-/* Static: it holds secrets of a few KiB, and there is only one. */
-static struct amp_config config;
+/* Static: each holds secrets of a few KiB. Two, so that SIGHUP can load the next beside the one in force. */
+static struct amp_config configs[2];
+static struct amp_config *config = &configs[0];
+static const char *config_path;
 
 static void usage(FILE *out)
 {
@@ -89,15 +91,33 @@ static int run_once(void)
 	if (rc == AMP_OK)
 		rc = amp_agent_flush(&res);
 	if (rc == AMP_OK) {
-		AMP_LOG_I("agent", "%s accepted the samples (HTTP %d)", config.url.host, res.status);
+		AMP_LOG_I("agent", "%s accepted the samples (HTTP %d)", config->url.host, res.status);
 		return EXIT_OK;
 	}
 	/* The flush logged the reason; --once also ends with it on one line, for scripts. */
 	if (rc == AMP_ERR_REJECTED)
-		fprintf(stderr, "amp-agent: push failed: %s answered %d: %s\n", config.url.host, res.status, res.message);
+		fprintf(stderr, "amp-agent: push failed: %s answered %d: %s\n", config->url.host, res.status, res.message);
 	else
 		fprintf(stderr, "amp-agent: push failed: %s\n", res.message[0] ? res.message : amp_strerror(rc));
 	return EXIT_PUSH_FAILED;
+}
+
+/* SIGHUP: the file is read again; a bad one leaves the running configuration in force. */
+static int reload_config(void)
+{
+	struct amp_config *next = config == &configs[0] ? &configs[1] : &configs[0];
+
+	AMP_LOG_I("agent", "SIGHUP: reloading %s", config_path);
+	if (amp_config_load(next, config_path) != AMP_OK || amp_agent_reload(next) != AMP_OK) {
+		AMP_LOG_E("agent", "%s: not reloaded; the running configuration stays in force", config_path);
+		amp_config_wipe_secrets(next);
+		return AMP_ERR_CONFIG;
+	}
+	amp_config_wipe_secrets(config);
+	config = next;
+	amp_log_set_level(config->log_level);
+	amp_log_use_syslog(config->log_syslog);
+	return AMP_OK;
 }
 
 int main(int argc, char **argv)
@@ -110,10 +130,11 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	if (rc != EXIT_OK)
 		return rc;
-	if (amp_config_load(&config, path) != AMP_OK)
+	config_path = path;
+	if (amp_config_load(config, path) != AMP_OK)
 		return EXIT_USAGE;
-	amp_log_set_level(config.log_level);
-	if (config.log_syslog && mode == MODE_RUN)
+	amp_log_set_level(config->log_level);
+	if (config->log_syslog && mode == MODE_RUN)
 		amp_log_use_syslog(1);
 
 	if (mode == MODE_CHECK) {
@@ -122,7 +143,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	port_stop_signals_install();
-	if (amp_agent_start(&config, mode != MODE_PRINT) != AMP_OK) {
+	if (amp_agent_start(config, mode != MODE_PRINT) != AMP_OK) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -131,9 +152,9 @@ int main(int argc, char **argv)
 	else if (mode == MODE_ONCE)
 		rc = run_once();
 	else
-		rc = amp_agent_run();
+		rc = amp_agent_run(reload_config);
 	amp_agent_stop();
 cleanup:
-	amp_config_wipe_secrets(&config);
+	amp_config_wipe_secrets(config);
 	return rc;
 }

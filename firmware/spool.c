@@ -345,6 +345,11 @@ int amp_spool_open(const char *dir, uint64_t max_bytes)
 	return AMP_OK;
 }
 
+void amp_spool_rotate(void)
+{
+	sp.writing = false;
+}
+
 uint64_t amp_spool_persisted_seq(void)
 {
 	return sp.durable_seq;

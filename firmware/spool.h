@@ -60,6 +60,9 @@ bool amp_spool_enabled(void);
 int amp_spool_write(const struct amp_ring *ring, const struct amp_registry *reg,
 		    const struct amp_labels_common *labels) AMP_MUST_CHECK;
 
+/* Closes the file being written: the next write starts a new one (with the labels then current). */
+void amp_spool_rotate(void);
+
 /* The live ring's frames before this are in the spool. */
 uint64_t amp_spool_persisted_seq(void);
 

@@ -49,11 +49,14 @@ int64_t port_realtime_ms(void);
 /* Sleeps up to `ms`; returns early when a signal arrives (so a stop request is seen at once). */
 void port_sleep_ms(uint32_t ms);
 
-/* Makes SIGTERM and SIGINT request a stop instead of killing the process, and ignores SIGPIPE. */
+/* Makes SIGTERM and SIGINT request a stop and SIGHUP a reload instead of killing the process; ignores SIGPIPE. */
 void port_stop_signals_install(void);
 
 /* True once SIGTERM or SIGINT arrived. */
 int port_stop_requested(void);
+
+/* True once per SIGHUP (reading it clears it): reload the configuration. */
+int port_reload_requested(void);
 
 /* Fills `buf` with cryptographically secure random bytes. Returns 0 or AMP_ERR_IO. */
 int port_random(void *buf, size_t len);

@@ -209,11 +209,14 @@ void port_sleep_ms(uint32_t ms)
 }
 
 static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t reload_flag;
 
 static void on_stop_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
 }
 
 void port_stop_signals_install(void)
@@ -225,6 +228,7 @@ void port_stop_signals_install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -232,6 +236,14 @@ void port_stop_signals_install(void)
 int port_stop_requested(void)
 {
 	return stop_flag != 0;
+}
+
+int port_reload_requested(void)
+{
+	int r = reload_flag != 0;
+
+	reload_flag = 0;
+	return r;
 }
 
 int port_random(void *buf, size_t len)

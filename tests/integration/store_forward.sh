@@ -157,6 +157,37 @@ cat "$work/b.check"
 check "a 400 drops the request, and amp_agent_samples_dropped_total{reason=\"rejected\"} equals the refused samples" test "$rc" -eq 0
 check "the 400's message is logged" grep -q 'answered 400: injected 400' "$work/agent-b.log"
 
+# --- 2b. SIGHUP during an outage: buffered samples keep the labels they were collected with ---
+write_config "$work/h.ini" sf-hup-a
+run_agent "$agent" "$work/h.ini" "$work/agent-h.log"
+sleep 1
+ctl /down '{"seconds": 4}'
+sleep 1.5
+sed -i 's/^instance = sf-hup-a/instance = sf-hup-b/' "$work/h.ini"
+pkill -HUP -P "$agent_pid"
+sleep 1
+printf '[agent]\nbogus = 1\n' >>"$work/h.ini" # a broken file: the running configuration stays
+pkill -HUP -P "$agent_pid"
+sleep 4
+stop_agent
+snapshot "$work/h.json"
+"$AMP_PY" - "$work/h.json" >"$work/h.check" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def ups(inst):
+    s = [x for x in d["series"] if x["labels"]["__name__"] == "up" and x["labels"].get("instance") == inst]
+    return [t for t, _ in s[0]["samples"]] if s else []
+a, b = ups("sf-hup-a"), ups("sf-hup-b")
+ts = a + b
+gaps = [y - x for x, y in zip(ts, ts[1:])]
+print("before the reload %d collections, after %d, largest gap %d ms" % (len(a), len(b), max(gaps)))
+sys.exit(0 if a and b and a[-1] < b[0] and max(gaps) < 1000 else 1)
+PY
+rc=$?
+cat "$work/h.check"
+check "SIGHUP during an outage: collections before it keep the old instance label, none lost" test "$rc" -eq 0
+check "a broken file on SIGHUP keeps the running configuration" grep -q "not reloaded; the running configuration stays in force" "$work/agent-h.log"
+
 # --- 3. an outage longer than the ring: only the oldest go, and the counter says how many ---
 if [ -n "$small_agent" ]; then
 	write_config "$work/c.ini" sf-overflow

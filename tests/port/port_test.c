@@ -250,6 +250,11 @@ int port_stop_requested(void)
 	return stop_flag;
 }
 
+int port_reload_requested(void)
+{
+	return 0;
+}
+
 /* Deterministic bytes: tests must not depend on them, and reproducibility beats entropy here. */
 int port_random(void *buf, size_t len)
 {
