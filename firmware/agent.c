@@ -657,7 +657,6 @@ int amp_agent_reload(const struct amp_config *cfg)
 	struct amp_label extra[CONFIG_MAX_EXTRA_LABELS > 0 ? CONFIG_MAX_EXTRA_LABELS : 1];
 	struct amp_labels_common next;
 	bool labels_change;
-	int rc;
 
 	for (unsigned i = 0; i < cfg->label_count; i++)
 		extra[i] = (struct amp_label){cfg->labels[i].name, cfg->labels[i].value};
@@ -677,6 +676,7 @@ int amp_agent_reload(const struct amp_config *cfg)
 		AMP_LOG_W("agent", "%s: a new spool_dir takes effect at the next start", cfg->source);
 	if (push_ready) {
 		struct amp_push *other = push == &pushes[0] ? &pushes[1] : &pushes[0];
+		int rc;
 
 		amp_push_init(other);
 		rc = amp_push_setup(other, cfg);
