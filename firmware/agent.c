@@ -197,13 +197,20 @@ int amp_agent_run(void)
 	static struct amp_push_result res;
 	static char last_failure[sizeof(res.message) + 300];
 	uint64_t next = port_monotonic_ms();
+	uint32_t watchdog_ms = port_watchdog_interval_ms();
 
 	/* host and path only: a query string may carry a receiver's token */
 	AMP_LOG_I("agent", "pushing to %s:%u%.*s every %u ms", agent_cfg->url.host, (unsigned)agent_cfg->url.port,
 		  (int)strcspn(agent_cfg->url.path, "?"), agent_cfg->url.path, (unsigned)agent_cfg->interval_ms);
+	/* systemd Type=notify: started only now, with the configuration checked and the receiver known */
+	if (port_notify("READY=1") == AMP_ERR_IO)
+		AMP_LOG_W("agent", "NOTIFY_SOCKET is set but unusable: the service manager cannot be told we run");
 	while (!port_stop_requested()) {
 		uint64_t now = port_monotonic_ms();
 
+		/* each pass of the loop proves it is not hung; WatchdogSec must outlast one flush */
+		if (watchdog_ms > 0)
+			(void)port_notify("WATCHDOG=1");
 		if (now >= next) {
 			int rc;
 
@@ -223,8 +230,10 @@ int amp_agent_run(void)
 			}
 			continue;
 		}
-		port_sleep_ms((uint32_t)(next - now));
+		/* a long interval is slept in pieces, so the watchdog hears from us in time */
+		port_sleep_ms(watchdog_ms > 0 && next - now > watchdog_ms ? watchdog_ms : (uint32_t)(next - now));
 	}
+	(void)port_notify("STOPPING=1");
 	AMP_LOG_I("agent", "stopping; %u collections not yet pushed", amp_ring_frames(&ring));
 	return AMP_OK;
 }
