@@ -10,13 +10,17 @@ include(GNUInstallDirs)
 option(AMP_INSTALL_CONFIG "Install the default /etc/amp-agent/amp-agent.ini" ON)
 option(AMP_INSTALL_SYSTEMD_UNIT "Install the systemd unit amp-agent.service" ON)
 option(AMP_INSTALL_INIT_SCRIPT "Install the BusyBox/SysV init script" ON)
-set(AMP_SYSTEMD_UNIT_DIR "${CMAKE_INSTALL_PREFIX}/lib/systemd/system" CACHE PATH
-    "Where the systemd unit goes (Yocto: \${systemd_system_unitdir})")
+set(AMP_SYSTEMD_UNIT_DIR "" CACHE PATH
+    "Where the systemd unit goes (Yocto: \${systemd_system_unitdir}); empty: <prefix>/lib/systemd/system")
 set(AMP_INIT_SCRIPT_NAME "S95amp-agent" CACHE STRING
     "Name of the init script in /etc/init.d (BusyBox rcS runs S??* in order; SysV: amp-agent)")
 set(AMP_USER "amp-agent" CACHE STRING "The unprivileged user (and group) the agent runs as")
 
 set(AMP_CONFIG_DIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/amp-agent")
+set(_unit_dir "${AMP_SYSTEMD_UNIT_DIR}")
+if(NOT _unit_dir)
+  set(_unit_dir "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
+endif()
 set(AMP_BINARY "${CMAKE_INSTALL_FULL_BINDIR}/amp-agent")
 
 install(TARGETS amp-agent RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
@@ -30,7 +34,7 @@ configure_file("${CMAKE_SOURCE_DIR}/boards/common/amp-agent.service.in"
 configure_file("${CMAKE_SOURCE_DIR}/boards/common/amp-agent.init.in"
   "${CMAKE_BINARY_DIR}/boards/amp-agent.init" @ONLY)
 if(AMP_INSTALL_SYSTEMD_UNIT)
-  install(FILES "${CMAKE_BINARY_DIR}/boards/amp-agent.service" DESTINATION "${AMP_SYSTEMD_UNIT_DIR}")
+  install(FILES "${CMAKE_BINARY_DIR}/boards/amp-agent.service" DESTINATION "${_unit_dir}")
 endif()
 if(AMP_INSTALL_INIT_SCRIPT)
   install(PROGRAMS "${CMAKE_BINARY_DIR}/boards/amp-agent.init"
