@@ -10,22 +10,7 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libmbe
 	libsnappy-dev libinih-dev libcmocka-dev python3-kconfiglib python3-protobuf prometheus \
 	python3-botocore openssl curl ca-certificates valgrind cppcheck
 
-# Cross builds and packaging checks (docs/boards.md): Debian's cross compilers, the target architectures'
-# -dev packages (multiarch: dpkg --add-architecture first), qemu-user for their tests, BusyBox for the
-# init script and systemd for systemd-analyze.
-DEB_ARCHS := arm64 armhf
-CROSS_DEB_PACKAGES := crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user busybox systemd \
-	libmbedtls-dev:arm64 libsnappy-dev:arm64 libinih-dev:arm64 libcmocka-dev:arm64 libnanopb-dev:arm64 \
-	libmbedtls-dev:armhf libsnappy-dev:armhf libinih-dev:armhf libcmocka-dev:armhf libnanopb-dev:armhf
-CROSS_BOARDS := aarch64-gateway armhf-gateway
-CROSS_BUILD_TYPE ?= MinSizeRel
-PREFIX ?= /usr/local
-# The armhf-gateway board's peak RSS budget (boards/armhf-gateway/README.md), checked on this machine.
-BUDGET_BUILD ?= build-budget
-ARMHF_RSS_BUDGET_KB := 2048
-
-.PHONY: all build deps lint test test-valgrind test-unit test-asan test-integration test-integration-asan demo menuconfig clean \
-	deps-cross cross test-cross check-board-configs board-configs test-packaging test-notify install
+.PHONY: all build deps lint test test-valgrind test-unit test-asan test-integration test-integration-asan demo menuconfig clean
 
 all: build
 
@@ -43,6 +28,20 @@ deps:
 		$$SUDO apt-get update || true; \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+
+# Cross builds and packaging checks (docs/boards.md): Debian's cross compilers, the target architectures'
+# -dev packages (multiarch: dpkg --add-architecture first), qemu-user for their tests, BusyBox for the
+# init script and systemd for systemd-analyze.
+DEB_ARCHS := arm64 armhf
+CROSS_DEB_PACKAGES := crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user busybox systemd \
+	libmbedtls-dev:arm64 libsnappy-dev:arm64 libinih-dev:arm64 libcmocka-dev:arm64 libnanopb-dev:arm64 \
+	libmbedtls-dev:armhf libsnappy-dev:armhf libinih-dev:armhf libcmocka-dev:armhf libnanopb-dev:armhf
+CROSS_BOARDS := aarch64-gateway armhf-gateway
+CROSS_BUILD_TYPE ?= MinSizeRel
+PREFIX ?= /usr/local
+# The armhf-gateway board's peak RSS budget (boards/armhf-gateway/README.md), checked on this machine.
+BUDGET_BUILD ?= build-budget
+ARMHF_RSS_BUDGET_KB := 2048
 
 # What the cross builds and packaging checks of `make test` need (the target architectures first).
 deps-cross:
@@ -93,6 +92,8 @@ lint: build
 
 test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-cross check-board-configs test-packaging test-notify
 
+.PHONY: deps-cross cross test-cross check-board-configs board-configs test-packaging test-notify install clean-boards
+
 # One board cross-built on Debian with its toolchain file (boards/<BOARD>/toolchain.cmake); prints its size report.
 cross:
 	cmake -S . -B build-$(BOARD) -DBOARD=$(BOARD) -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/boards/$(BOARD)/toolchain.cmake \
@@ -136,6 +137,12 @@ install:
 	cmake --build $(BUILD) -j$(JOBS)
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
+# The boards' build directories go with the others.
+clean: clean-boards
+clean-boards:
+	rm -rf $(addprefix build-,$(CROSS_BOARDS)) build-packaging $(BUDGET_BUILD)
+
+
 demo: deps build
 	tests/integration/demo.sh $(BUILD)
 
@@ -144,4 +151,4 @@ menuconfig:
 	cmake --build $(BUILD) --target menuconfig
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(addprefix build-,$(CROSS_BOARDS)) build-packaging $(BUDGET_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)

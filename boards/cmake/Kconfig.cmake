@@ -1,54 +1,46 @@
 # Turns boards/<BOARD>/defconfig into <build>/.config and the generated header amp_config.h with
 # kconfiglib, at configure time. `make menuconfig` edits <build>/.config; CMake re-runs when it changes.
-#
-# Without Python (Buildroot has no kconfiglib): -DAMP_CONFIG_FILE=<complete .config>, for example the
-# committed boards/<board>/full.config, is copied to <build>/.config and the header is written by
-# KconfigHeader.cmake, identical to kconfiglib's. `make board-configs` regenerates the full.config files.
 set(AMP_KCONFIG_PYTHON "/usr/bin/python3" CACHE FILEPATH
     "Python that has kconfiglib (Debian: python3-kconfiglib); a python3 earlier on PATH may not")
+# Without Python (Buildroot has no kconfiglib): -DAMP_CONFIG_FILE=<a complete .config>, e.g. the committed
+# boards/<board>/full.config, used as is (KconfigFile.cmake); `make board-configs` regenerates those.
 set(AMP_CONFIG_FILE "" CACHE FILEPATH
     "A complete .config (e.g. boards/<board>/full.config) used as is, without kconfiglib; empty: BOARD's defconfig")
+if(AMP_CONFIG_FILE)
+  include("${CMAKE_CURRENT_LIST_DIR}/KconfigFile.cmake")
+  return()
+endif()
 set(AMP_DEFCONFIG "${CMAKE_SOURCE_DIR}/boards/${BOARD}/defconfig")
-if(NOT AMP_CONFIG_FILE AND NOT EXISTS "${AMP_DEFCONFIG}")
+if(NOT EXISTS "${AMP_DEFCONFIG}")
   message(FATAL_ERROR "BOARD=${BOARD}: no ${AMP_DEFCONFIG}")
 endif()
 set(AMP_DOTCONFIG "${CMAKE_BINARY_DIR}/.config")
 set(AMP_GENERATED_DIR "${CMAKE_BINARY_DIR}/generated")
 file(MAKE_DIRECTORY "${AMP_GENERATED_DIR}")
 
-if(AMP_CONFIG_FILE)
-  if(NOT EXISTS "${AMP_CONFIG_FILE}")
-    message(FATAL_ERROR "AMP_CONFIG_FILE=${AMP_CONFIG_FILE}: no such file")
-  endif()
-  include("${CMAKE_CURRENT_LIST_DIR}/KconfigHeader.cmake")
-  configure_file("${AMP_CONFIG_FILE}" "${AMP_DOTCONFIG}" COPYONLY)
-  amp_kconfig_header("${AMP_DOTCONFIG}" "${AMP_GENERATED_DIR}/amp_config.h")
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${AMP_CONFIG_FILE}")
-else()
-  # A new board, or a defconfig edited since the last configure, starts .config afresh from it.
-  file(SHA256 "${AMP_DEFCONFIG}" _defconfig_hash)
-  set(_stamp "${BOARD}:${_defconfig_hash}")
-  if(NOT EXISTS "${AMP_DOTCONFIG}" OR NOT "${AMP_KCONFIG_STAMP}" STREQUAL "${_stamp}")
-    configure_file("${AMP_DEFCONFIG}" "${AMP_DOTCONFIG}" COPYONLY)
-    set(AMP_KCONFIG_STAMP "${_stamp}" CACHE INTERNAL "board and defconfig .config was made from")
-  endif()
-
-  execute_process(
-    COMMAND ${CMAKE_COMMAND} -E env "KCONFIG_CONFIG=${AMP_DOTCONFIG}"
-            "${AMP_KCONFIG_PYTHON}" -m genconfig
-            --header-path "${AMP_GENERATED_DIR}/amp_config.h"
-            --config-out "${AMP_DOTCONFIG}"
-            "${CMAKE_SOURCE_DIR}/Kconfig"
-    WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}"
-    RESULT_VARIABLE _genconfig_rc
-    OUTPUT_VARIABLE _genconfig_out
-    ERROR_VARIABLE _genconfig_out)
-  if(NOT _genconfig_rc EQUAL 0)
-    message(FATAL_ERROR "kconfiglib failed (is python3-kconfiglib installed for ${AMP_KCONFIG_PYTHON}?):\n${_genconfig_out}")
-  endif()
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-    "${CMAKE_SOURCE_DIR}/Kconfig" "${AMP_DEFCONFIG}" "${AMP_DOTCONFIG}")
+# A new board, or a defconfig edited since the last configure, starts .config afresh from it.
+file(SHA256 "${AMP_DEFCONFIG}" _defconfig_hash)
+set(_stamp "${BOARD}:${_defconfig_hash}")
+if(NOT EXISTS "${AMP_DOTCONFIG}" OR NOT "${AMP_KCONFIG_STAMP}" STREQUAL "${_stamp}")
+  configure_file("${AMP_DEFCONFIG}" "${AMP_DOTCONFIG}" COPYONLY)
+  set(AMP_KCONFIG_STAMP "${_stamp}" CACHE INTERNAL "board and defconfig .config was made from")
 endif()
+
+execute_process(
+  COMMAND ${CMAKE_COMMAND} -E env "KCONFIG_CONFIG=${AMP_DOTCONFIG}"
+          "${AMP_KCONFIG_PYTHON}" -m genconfig
+          --header-path "${AMP_GENERATED_DIR}/amp_config.h"
+          --config-out "${AMP_DOTCONFIG}"
+          "${CMAKE_SOURCE_DIR}/Kconfig"
+  WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}"
+  RESULT_VARIABLE _genconfig_rc
+  OUTPUT_VARIABLE _genconfig_out
+  ERROR_VARIABLE _genconfig_out)
+if(NOT _genconfig_rc EQUAL 0)
+  message(FATAL_ERROR "kconfiglib failed (is python3-kconfiglib installed for ${AMP_KCONFIG_PYTHON}?):\n${_genconfig_out}")
+endif()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  "${CMAKE_SOURCE_DIR}/Kconfig" "${AMP_DEFCONFIG}" "${AMP_DOTCONFIG}")
 
 # The chosen symbols as CMake variables (AMP_CONFIG_<NAME>) for source selection.
 file(STRINGS "${AMP_DOTCONFIG}" _config_lines REGEX "^CONFIG_[A-Z0-9_]+=")
@@ -57,12 +49,6 @@ foreach(_line IN LISTS _config_lines)
   set(AMP_CONFIG_${CMAKE_MATCH_1} "${CMAKE_MATCH_2}")
 endforeach()
 
-if(AMP_CONFIG_FILE)
-  add_custom_target(menuconfig
-    COMMAND ${CMAKE_COMMAND} -E echo "menuconfig edits a BOARD's .config; this build uses AMP_CONFIG_FILE=${AMP_CONFIG_FILE} as is"
-    COMMAND ${CMAKE_COMMAND} -E false)
-  return()
-endif()
 add_custom_target(menuconfig
   COMMAND ${CMAKE_COMMAND} -E env "KCONFIG_CONFIG=${AMP_DOTCONFIG}"
           "${AMP_KCONFIG_PYTHON}" -m menuconfig "${CMAKE_SOURCE_DIR}/Kconfig"

@@ -32,6 +32,17 @@ function(amp_kconfig_header config header)
   file(REMOVE "${header}.tmp")
 endfunction()
 
+# amp_kconfig_variables(<.config>): each symbol set as AMP_CONFIG_<NAME> (y, a number or a quoted string),
+# as Kconfig.cmake does on its kconfiglib path, for the source selection in CMakeLists.txt.
+macro(amp_kconfig_variables config)
+  file(STRINGS "${config}" _amp_config_lines REGEX "^CONFIG_[A-Z0-9_]+=")
+  foreach(_amp_line IN LISTS _amp_config_lines)
+    if(_amp_line MATCHES "^CONFIG_([A-Z0-9_]+)=(.*)$")
+      set(AMP_CONFIG_${CMAKE_MATCH_1} "${CMAKE_MATCH_2}")
+    endif()
+  endforeach()
+endmacro()
+
 if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
   if(NOT CONFIG OR NOT HEADER)
     message(FATAL_ERROR "usage: cmake -DCONFIG=<.config> -DHEADER=<out.h> -P ${CMAKE_CURRENT_LIST_FILE}")
