@@ -226,6 +226,17 @@ def br_variables(work, config):
     return {n: open(os.path.join(out, n)).read().strip() for n in names}
 
 
+def lint_ignored():
+    """No file of the recipes is hidden by .gitignore (a `build*/` pattern once swallowed boards/buildroot)."""
+    if not os.path.isdir(os.path.join(REPO, ".git")) and not os.path.isfile(os.path.join(REPO, ".git")):
+        return
+    files = [os.path.join(dp, f) for top in (BR_EXT, LAYER, os.path.join(REPO, "boards", "common"))
+             for dp, _, fs in os.walk(top) for f in fs]
+    res = subprocess.run(["git", "-C", REPO, "check-ignore", "--no-index"] + files, capture_output=True, text=True)
+    ignored = [os.path.relpath(f, REPO) for f in res.stdout.split()]
+    check(not ignored, f"git: no recipe file is ignored by .gitignore {ignored or ''}")
+
+
 def lint_buildroot(work):
     mks = sorted(glob.glob(os.path.join(BR_EXT, "package", "*", "*.mk")))
     check(open(os.path.join(BR_EXT, "external.desc")).read().startswith("name: AMP_AGENT\n"),
@@ -320,7 +331,11 @@ def buildroot_build(work, sysroot, nanopb_src):
           "buildroot: host-nanopb installs the runtime's sources and a generator with nanopb_pb2.py made by protoc")
     # SITE_METHOD = local: Buildroot copies the source tree into its build directory
     srcdir = os.path.join(work, "br", "build", "amp-agent-0.1.0")
-    shutil.copytree(REPO, srcdir, ignore=shutil.ignore_patterns(".git", "build*", "__pycache__"))
+    def leave_out(directory, names):  # the checkout's own build directories, not boards/buildroot
+        top = os.path.abspath(directory) == REPO
+        return [n for n in names if n in (".git", "__pycache__") or (top and n.startswith("build"))]
+
+    shutil.copytree(REPO, srcdir, ignore=leave_out)
     builddir = os.path.join(srcdir, "buildroot-build")
     config = {"BR2_PACKAGE_AMP_AGENT_CONFIG_BOARD": "y", "BR2_PACKAGE_AMP_AGENT_BOARD": '"aarch64-gateway"',
               "BR2_SHARED_LIBS": "y", "HOST_DIR": host, "TARGET_DIR": target,
@@ -625,6 +640,7 @@ def main():
         shutil.rmtree(work)
     os.makedirs(work)
     try:
+        lint_ignored()
         lint_buildroot(work)
         lint_buildroot_config(work)
         lint_yocto()
