@@ -3,4 +3,5 @@
 set(AMP_CROSS_TRIPLET aarch64-linux-gnu)
 set(AMP_CROSS_PROCESSOR aarch64)
 set(AMP_CROSS_QEMU qemu-aarch64)
+set(AMP_CROSS_LOADER /lib/ld-linux-aarch64.so.1)
 include("${CMAKE_CURRENT_LIST_DIR}/cross-debian.cmake")

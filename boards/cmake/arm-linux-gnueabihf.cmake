@@ -3,4 +3,5 @@
 set(AMP_CROSS_TRIPLET arm-linux-gnueabihf)
 set(AMP_CROSS_PROCESSOR arm)
 set(AMP_CROSS_QEMU qemu-arm)
+set(AMP_CROSS_LOADER /lib/ld-linux-armhf.so.3)
 include("${CMAKE_CURRENT_LIST_DIR}/cross-debian.cmake")

@@ -26,7 +26,12 @@ set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/${AMP_CROSS_TRIPLET}/pkgconfig:/usr/share/p
 set(ENV{PKG_CONFIG_PATH} "")
 
 # Test programs run under qemu-user (Debian: qemu-user); ctest prefixes every test command with this.
+# The target's dynamic loader and libc are where multiarch puts them (libc6:<arch> comes with the -dev
+# packages), so qemu needs no -L prefix; with -L, qemu-user 7.2 hangs or crashes a dynamically linked
+# program's fork() child. Only a machine with the cross libc alone (libc6-<arch>-cross) needs -L.
 find_program(AMP_CROSS_QEMU_PROGRAM "${AMP_CROSS_QEMU}")
-if(AMP_CROSS_QEMU_PROGRAM)
+if(AMP_CROSS_QEMU_PROGRAM AND EXISTS "${AMP_CROSS_LOADER}")
+  set(CMAKE_CROSSCOMPILING_EMULATOR "${AMP_CROSS_QEMU_PROGRAM}")
+elseif(AMP_CROSS_QEMU_PROGRAM)
   set(CMAKE_CROSSCOMPILING_EMULATOR "${AMP_CROSS_QEMU_PROGRAM};-L;/usr/${AMP_CROSS_TRIPLET}")
 endif()
