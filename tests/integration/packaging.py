@@ -335,7 +335,7 @@ def buildroot_build(work, sysroot, nanopb_src):
         top = os.path.abspath(directory) == REPO
         return [n for n in names if n in (".git", "__pycache__") or (top and n.startswith("build"))]
 
-    shutil.copytree(REPO, srcdir, ignore=leave_out)
+    shutil.copytree(REPO, srcdir, symlinks=True, ignore=leave_out)  # as Buildroot's rsync -a
     builddir = os.path.join(srcdir, "buildroot-build")
     config = {"BR2_PACKAGE_AMP_AGENT_CONFIG_BOARD": "y", "BR2_PACKAGE_AMP_AGENT_BOARD": '"aarch64-gateway"',
               "BR2_SHARED_LIBS": "y", "HOST_DIR": host, "TARGET_DIR": target,
