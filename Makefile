@@ -39,9 +39,9 @@ CROSS_DEB_PACKAGES := crossbuild-essential-arm64 crossbuild-essential-armhf qemu
 CROSS_BOARDS := aarch64-gateway armhf-gateway
 CROSS_BUILD_TYPE ?= MinSizeRel
 PREFIX ?= /usr/local
-# The armhf-gateway board's peak RSS budget (boards/armhf-gateway/README.md), checked on this machine.
+# The armhf-gateway board's peak RSS budget (boards/armhf-gateway/budget), checked on this machine.
 BUDGET_BUILD ?= build-budget
-ARMHF_RSS_BUDGET_KB := 2048
+ARMHF_RSS_BUDGET_KB := $(shell sed -n 's/^RSS_KIB=//p' boards/armhf-gateway/budget)
 
 # What the cross builds and packaging checks of `make test` need (the target architectures first).
 deps-cross:
@@ -111,6 +111,7 @@ test-cross:
 		cmake --build build-$$b-unit -j$(JOBS); \
 		(cd build-$$b-unit && ctest --output-on-failure -j$(JOBS)); \
 		$(MAKE) --no-print-directory cross BOARD=$$b CMAKE_FLAGS="-DAMP_BUILD_TESTS=OFF $(CMAKE_FLAGS)"; \
+		boards/check-ram-budget.sh $$b build-$$b; \
 		tests/integration/e2e.sh build-$$b/emulated; \
 		tests/integration/notify.sh build-$$b/emulated; \
 	done
