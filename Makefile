@@ -29,6 +29,33 @@ deps:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
+# Cross builds and packaging checks (docs/boards.md): Debian's cross compilers, the target architectures'
+# -dev packages (multiarch: dpkg --add-architecture first), qemu-user for their tests, BusyBox for the
+# init script and systemd for systemd-analyze.
+DEB_ARCHS := arm64 armhf
+CROSS_DEB_PACKAGES := crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user busybox systemd \
+	libmbedtls-dev:arm64 libsnappy-dev:arm64 libinih-dev:arm64 libcmocka-dev:arm64 libnanopb-dev:arm64 \
+	libmbedtls-dev:armhf libsnappy-dev:armhf libinih-dev:armhf libcmocka-dev:armhf libnanopb-dev:armhf
+CROSS_BOARDS := aarch64-gateway armhf-gateway
+CROSS_BUILD_TYPE ?= MinSizeRel
+PREFIX ?= /usr/local
+# The armhf-gateway board's peak RSS budget (boards/armhf-gateway/budget), checked on this machine.
+BUDGET_BUILD ?= build-budget
+ARMHF_RSS_BUDGET_KB := $(shell sed -n 's/^RSS_KIB=//p' boards/armhf-gateway/budget)
+
+# What the cross builds and packaging checks of `make test` need (the target architectures first).
+deps-cross:
+	@SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); added=; \
+	for a in $(DEB_ARCHS); do dpkg --print-foreign-architectures | grep -qx $$a || \
+		{ $$SUDO dpkg --add-architecture $$a; added=1; }; done; \
+	missing=$$(for p in $(CROSS_DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing$$added" ]; then \
+		echo "installing:" $$missing; \
+		$$SUDO apt-get update || true; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
@@ -76,7 +103,66 @@ lint: build
 test-compat: build
 	tests/integration/compat.sh $(BUILD)
 
-test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-compat test-store-forward
+test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-compat test-store-forward \
+	test-cross check-board-configs test-packaging test-notify
+
+.PHONY: deps-cross cross test-cross check-board-configs board-configs test-packaging test-notify install clean-boards
+
+# One board cross-built on Debian with its toolchain file (boards/<BOARD>/toolchain.cmake); prints its size report.
+cross:
+	cmake -S . -B build-$(BOARD) -DBOARD=$(BOARD) -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/boards/$(BOARD)/toolchain.cmake \
+		-DCMAKE_BUILD_TYPE=$(CROSS_BUILD_TYPE) $(CMAKE_FLAGS)
+	cmake --build build-$(BOARD) -j$(JOBS)
+
+# Every cross board's architecture: the unit tests under qemu-user (ctest runs them through
+# CMAKE_CROSSCOMPILING_EMULATOR), built with Kconfig's defaults as the tests expect (build-<board>-unit);
+# then the board itself (its size report), whose emulated agent (build-<board>/emulated/amp-agent) runs
+# the end-to-end and notify tests.
+test-cross:
+	@set -e; for b in $(CROSS_BOARDS); do \
+		cmake -S . -B build-$$b-unit -DBOARD=host -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/boards/$$b/toolchain.cmake \
+			-DCMAKE_BUILD_TYPE=$(CROSS_BUILD_TYPE) -DAMP_SIZE_REPORT=OFF $(CMAKE_FLAGS); \
+		cmake --build build-$$b-unit -j$(JOBS); \
+		(cd build-$$b-unit && ctest --output-on-failure -j$(JOBS)); \
+		$(MAKE) --no-print-directory cross BOARD=$$b CMAKE_FLAGS="-DAMP_BUILD_TESTS=OFF $(CMAKE_FLAGS)"; \
+		boards/check-ram-budget.sh $$b build-$$b; \
+		tests/integration/e2e.sh build-$$b/emulated; \
+		tests/integration/notify.sh build-$$b/emulated; \
+	done
+
+# The committed boards/*/full.config (the Python-free configuration) against kconfiglib.
+check-board-configs:
+	boards/board-configs.sh check
+
+# Regenerates them after a Kconfig or defconfig change.
+board-configs:
+	boards/board-configs.sh write
+
+# The Buildroot package's and the Yocto recipe's steps, done here against an aarch64 sysroot.
+test-packaging:
+	/usr/bin/python3 tests/integration/packaging.py --work build-packaging
+
+# systemd's notify protocol with the native agent, and the armhf board's memory budget (its defconfig
+# built for this machine: VmHWM after a TLS push).
+test-notify: build
+	tests/integration/notify.sh $(BUILD)
+	cmake -S . -B $(BUDGET_BUILD) -DBOARD=armhf-gateway -DCMAKE_BUILD_TYPE=MinSizeRel -DAMP_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUDGET_BUILD) -j$(JOBS)
+	tests/integration/notify.sh $(BUDGET_BUILD) $(ARMHF_RSS_BUDGET_KB)
+
+# The binary, /etc/amp-agent/amp-agent.ini (under PREFIX's etc), the systemd unit and the init script;
+# `make install PREFIX=/usr DESTDIR=/path/to/rootfs` for an image.
+install:
+	cmake -S . -B $(BUILD) -DBOARD=$(BOARD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# The boards' build directories go with the others.
+clean: clean-boards
+clean-boards:
+	rm -rf $(addprefix build-,$(CROSS_BOARDS)) $(addsuffix -unit,$(addprefix build-,$(CROSS_BOARDS))) \
+		build-packaging $(BUDGET_BUILD)
+
 
 demo: deps build
 	tests/integration/demo.sh $(BUILD)

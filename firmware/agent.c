@@ -565,6 +565,7 @@ int amp_agent_run(int (*reload)(void))
 	static struct amp_push_result res;
 	static char last_failure[sizeof(res.message) + 300];
 	uint64_t start = port_monotonic_ms();
+	uint32_t watchdog_ms = port_watchdog_interval_ms();
 
 	/* host and path only: a query string may carry a receiver's token */
 	AMP_LOG_I("agent", "pushing to %s:%u%.*s every %u ms", agent_cfg->url.host, (unsigned)agent_cfg->url.port,
@@ -573,14 +574,22 @@ int amp_agent_run(int (*reload)(void))
 	/* A fleet restarted together (power back, new firmware) spreads its first pushes over an interval. */
 	next_push_ms = start + jitter(agent_cfg->interval_ms);
 	port_set_idle_hook(collect_if_due, NULL, next_collect_ms);
+	/* systemd Type=notify: started only now, with the configuration checked and the receiver known */
+	if (port_notify("READY=1") == AMP_ERR_IO)
+		AMP_LOG_W("agent", "NOTIFY_SOCKET is set but unusable: the service manager cannot be told we run");
 	while (!port_stop_requested()) {
 		uint64_t now, wake;
 
+		uint64_t due;
+
+		/* each pass of the loop proves it is not hung; WatchdogSec must outlast one push */
+		if (watchdog_ms > 0)
+			(void)port_notify("WATCHDOG=1");
 		if (port_reload_requested() && reload != NULL)
 			(void)reload();
 		now = port_monotonic_ms();
 		wake = collect_if_due(NULL);
-		uint64_t due = push_due_ms(now);
+		due = push_due_ms(now);
 
 		if (due <= now) {
 			bool retry;
@@ -612,8 +621,12 @@ int amp_agent_run(int (*reload)(void))
 			wake = due;
 		if (amp_spool_enabled() && push_failures > 0 && next_spool_ms < wake)
 			wake = next_spool_ms > now ? next_spool_ms : now + 1;
+		/* a long wait is slept in pieces, so the watchdog hears from us in time */
+		if (watchdog_ms > 0 && wake - now > watchdog_ms)
+			wake = now + watchdog_ms;
 		port_sleep_ms((uint32_t)(wake - now < 60000 ? wake - now : 60000));
 	}
+	(void)port_notify("STOPPING=1");
 	port_set_idle_hook(NULL, NULL, 0);
 	drain_on_shutdown();
 	return AMP_OK;

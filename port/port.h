@@ -193,6 +193,20 @@ int port_statfs(const char *path, struct port_statfs_info *out, uint32_t timeout
 /* Clock ticks per second of /proc/stat's CPU times (sysconf(_SC_CLK_TCK)). */
 long port_clock_ticks_per_second(void);
 
+/*
+ * Tells the service manager the agent's state with systemd's notify protocol, without libsystemd: one
+ * datagram ("READY=1", "WATCHDOG=1", "STOPPING=1", ...) to the unix socket $NOTIFY_SOCKET names (a path,
+ * or "@name" in the abstract namespace). Returns 0, AMP_ERR_NOTFOUND when NOTIFY_SOCKET is unset (not
+ * started by systemd with Type=notify: nothing to do) or AMP_ERR_IO (unusable socket name, send failed).
+ */
+int port_notify(const char *state);
+
+/*
+ * How often the agent must send "WATCHDOG=1": half of $WATCHDOG_USEC (systemd's WatchdogSec), when the
+ * watchdog is meant for this process ($WATCHDOG_PID unset or ours); 0 when there is no watchdog.
+ */
+uint32_t port_watchdog_interval_ms(void);
+
 /* The host name, NUL-terminated. Returns 0 or AMP_ERR_IO / AMP_ERR_FULL. */
 int port_hostname(char *buf, size_t cap);
 

@@ -2,6 +2,14 @@
 # kconfiglib, at configure time. `make menuconfig` edits <build>/.config; CMake re-runs when it changes.
 set(AMP_KCONFIG_PYTHON "/usr/bin/python3" CACHE FILEPATH
     "Python that has kconfiglib (Debian: python3-kconfiglib); a python3 earlier on PATH may not")
+# Without Python (Buildroot has no kconfiglib): -DAMP_CONFIG_FILE=<a complete .config>, e.g. the committed
+# boards/<board>/full.config, used as is (KconfigFile.cmake); `make board-configs` regenerates those.
+set(AMP_CONFIG_FILE "" CACHE FILEPATH
+    "A complete .config (e.g. boards/<board>/full.config) used as is, without kconfiglib; empty: BOARD's defconfig")
+if(AMP_CONFIG_FILE)
+  include("${CMAKE_CURRENT_LIST_DIR}/KconfigFile.cmake")
+  return()
+endif()
 set(AMP_DEFCONFIG "${CMAKE_SOURCE_DIR}/boards/${BOARD}/defconfig")
 if(NOT EXISTS "${AMP_DEFCONFIG}")
   message(FATAL_ERROR "BOARD=${BOARD}: no ${AMP_DEFCONFIG}")

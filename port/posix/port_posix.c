@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -829,6 +830,68 @@ long port_clock_ticks_per_second(void)
 	long t = sysconf(_SC_CLK_TCK);
 
 	return t > 0 ? t : 100;
+}
+
+int port_notify(const char *state)
+{
+	const char *name = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	size_t n, len = strlen(state);
+	ssize_t sent;
+	int fd;
+
+	if (name == NULL || name[0] == '\0')
+		return AMP_ERR_NOTFOUND;
+	n = strlen(name);
+	/* systemd also knows vsock: addresses (for virtual machines); a gateway's agent never gets one */
+	if ((name[0] != '/' && name[0] != '@') || n >= sizeof(sa.sun_path))
+		return AMP_ERR_IO;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, name, n);
+	if (name[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace: the name is the exact length, no NUL */
+	/* a socket per message: a few a minute, and nothing to keep open or re-open across a daemon-reexec */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return AMP_ERR_IO;
+	do {
+		sent = sendto(fd, state, len, MSG_NOSIGNAL, (const struct sockaddr *)&sa,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
+	} while (sent < 0 && errno == EINTR);
+	close(fd);
+	return sent == (ssize_t)len ? AMP_OK : AMP_ERR_IO;
+}
+
+/* A decimal environment value, or -1 when unset or not a plain number of at most 18 digits. */
+static long long env_number(const char *name)
+{
+	const char *s = getenv(name);
+	long long v = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+uint32_t port_watchdog_interval_ms(void)
+{
+	long long usec = env_number("WATCHDOG_USEC");
+	long long pid = env_number("WATCHDOG_PID");
+	long long ms;
+
+	if (usec <= 0 || (getenv("WATCHDOG_PID") != NULL && pid != (long long)getpid()))
+		return 0;
+	/* systemd's advice: ping at half the timeout, so one late wake-up is not fatal */
+	ms = usec / 2000;
+	if (ms < 1)
+		return 1;
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
 int port_hostname(char *buf, size_t cap)

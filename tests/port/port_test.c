@@ -601,6 +601,18 @@ long port_clock_ticks_per_second(void)
 	return 100;
 }
 
+/* Tests run outside any service manager. */
+int port_notify(const char *state)
+{
+	(void)state;
+	return AMP_ERR_NOTFOUND;
+}
+
+uint32_t port_watchdog_interval_ms(void)
+{
+	return 0;
+}
+
 int port_hostname(char *buf, size_t cap)
 {
 	return snprintf(buf, cap, "test-host") < (int)cap ? AMP_OK : AMP_ERR_FULL;
