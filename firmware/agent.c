@@ -60,9 +60,8 @@ struct source {
 };
 
 static struct source live = {.ring = &ring, .reg = &registry, .common = &common_labels};
-static struct amp_spool_replay replay;
-static unsigned char replay_storage[CONFIG_MAX_FRAMES_PER_REQUEST * 4 * 64 + 65536];
-static struct source replayed = {.ring = &replay.ring, .reg = &replay.reg, .common = &replay.common, .replay = true};
+static struct amp_spool_replay *replay;   /* the spool's, NULL when it is not compiled in */
+static struct source replayed = {.replay = true};
 static uint64_t next_spool_ms;
 
 /*
@@ -120,7 +119,12 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	collect_ctx.entry_count = 0;
 	live.frames = 0;
 	replayed.frames = 0;
-	amp_ring_init(&replay.ring, replay_storage, sizeof(replay_storage));
+	replay = amp_spool_replay_context();
+	if (replay != NULL) {
+		replayed.ring = &replay->ring;
+		replayed.reg = &replay->reg;
+		replayed.common = &replay->common;
+	}
 	push_failures = 0;
 	push_ready = false;
 	if (network && cfg->spool_dir[0] != '\0' && amp_spool_open(cfg->spool_dir, cfg->spool_max_bytes) != AMP_OK)
@@ -190,7 +194,7 @@ static void source_release(struct source *src, uint64_t seq)
 {
 	amp_ring_release_before(src->ring, seq);
 	if (src->replay)
-		amp_spool_replay_delivered(&replay, seq);
+		amp_spool_replay_delivered(replay, seq);
 	else
 		amp_spool_live_delivered(seq);
 }
@@ -315,9 +319,9 @@ static struct source *next_source(void)
 {
 	if (amp_spool_enabled()) {
 		drop_too_old(&replayed);
-		if (amp_ring_frames(&replay.ring) == 0 && amp_spool_replay_fill(&replay, ring.tail_seq) < 0)
+		if (amp_ring_frames(&replay->ring) == 0 && amp_spool_replay_fill(replay, ring.tail_seq) < 0)
 			AMP_LOG_W("push", "a spool file is damaged; its readable part is replayed");
-		if (amp_ring_frames(&replay.ring) > 0)
+		if (amp_ring_frames(&replay->ring) > 0)
 			return &replayed;
 	}
 	drop_too_old(&live);
@@ -501,7 +505,7 @@ static uint64_t push_due_ms(uint64_t now)
 	if (!push_ready || amp_ring_frames(&ring) == 0)
 		return UINT64_MAX;
 	age = port_realtime_ms() - amp_ring_oldest_timestamp(&ring);
-	if (amp_ring_frames(&replay.ring) > 0)
+	if (amp_spool_enabled() && amp_ring_frames(&replay->ring) > 0)
 		return now > next_push_ms ? now : next_push_ms;
 	if (live.frames > 0 || ring.samples >= agent_cfg->max_samples_per_send || age < 0 ||
 	    (uint64_t)age >= agent_cfg->batch_send_deadline_ms)

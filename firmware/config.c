@@ -1,6 +1,7 @@
 /* Configuration: reads the INI file through inih with our own line reader, validates every key into fixed fields. */
 #include "config.h"
 #include "collector.h"
+#include "spool.h"
 #include "port.h"
 #include "sysattr.h"
 
@@ -945,7 +946,10 @@ static void set_key(struct cfg_ctx *ctx, enum cfg_key k, const char *value)
 		set_duration(ctx, key, &cfg->shutdown_timeout_ms, value);
 		break;
 	case KEY_SPOOL_DIR:
-		set_path(ctx, key, cfg->spool_dir, sizeof(cfg->spool_dir), value);
+		if (!amp_spool_compiled())
+			line_error(ctx, key, "the spool is not compiled into this build (Kconfig CONFIG_SPOOL)");
+		else
+			set_path(ctx, key, cfg->spool_dir, sizeof(cfg->spool_dir), value);
 		break;
 	case KEY_SPOOL_MAX_BYTES:
 		set_bytes(ctx, key, &cfg->spool_max_bytes, value, 256u * 1024u, (uint64_t)64 << 30);

@@ -25,7 +25,7 @@
 #define REC_OVERHEAD 8u
 #define RECORD_MAX (AMP_RING_FRAME_MAX_BYTES + 16u)
 /* Writes go out in one append per interval: as much as this buffer holds (the rest waits for the next). */
-#define WRITE_BUF_BYTES (RECORD_MAX * 2u + 65536u)
+#define WRITE_BUF_BYTES (RECORD_MAX * 2u + 16384u)
 #define ACK_RECORD_BYTES 24u
 #define ACK_ROTATE_BYTES 4096u
 #define MIN_SEGMENT_BYTES (64u * 1024u)
@@ -77,6 +77,8 @@ static struct {
 	struct amp_spool_stats stats;
 } sp;
 
+static struct amp_spool_replay replay;
+static unsigned char replay_storage[CONFIG_SPOOL_REPLAY_BYTES];
 static unsigned char write_buf[WRITE_BUF_BYTES];
 static size_t write_len;
 static unsigned char rec_buf[RECORD_MAX];
@@ -301,6 +303,7 @@ int amp_spool_open(const char *dir, uint64_t max_bytes)
 	int rc;
 
 	memset(&sp, 0, sizeof(sp));
+	amp_ring_init(&replay.ring, replay_storage, sizeof(replay_storage));
 	if (strlen(dir) >= sizeof(sp.dir))
 		return AMP_ERR_FULL;
 	strcpy(sp.dir, dir);
@@ -353,6 +356,16 @@ void amp_spool_rotate(void)
 uint64_t amp_spool_persisted_seq(void)
 {
 	return sp.durable_seq;
+}
+
+bool amp_spool_compiled(void)
+{
+	return true;
+}
+
+struct amp_spool_replay *amp_spool_replay_context(void)
+{
+	return &replay;
 }
 
 bool amp_spool_enabled(void)

@@ -45,6 +45,12 @@ struct amp_spool_stats {
 	uint64_t write_errors;
 };
 
+/* True when the spool is compiled into this build (Kconfig CONFIG_SPOOL). */
+bool amp_spool_compiled(void);
+
+/* The replay context the spool owns (NULL when the spool is not compiled in). */
+struct amp_spool_replay *amp_spool_replay_context(void);
+
 /*
  * Opens (creating it) the spool directory: lists its files, reads the ack, and starts a new epoch.
  * Returns 0, or AMP_ERR_IO / AMP_ERR_NOTFOUND (logged: the agent runs on without a spool).
