@@ -617,21 +617,29 @@ int amp_spool_write(const struct amp_ring *ring, const struct amp_registry *reg,
 
 /* ---- replaying ---- */
 
-static const char *replay_str(const unsigned char **p, const unsigned char *end)
+/* The next NUL-terminated string of a record, in place (valid while rec_buf holds the record). */
+static const char *record_str(const unsigned char **p, const unsigned char *end)
 {
 	const unsigned char *nul = memchr(*p, 0, (size_t)(end - *p));
-	const char *s;
-	size_t n;
+	const char *s = (const char *)*p;
 
 	if (nul == NULL)
 		return NULL;
-	n = (size_t)(nul - *p) + 1;
-	if (sp.replay_strings_used + n > sizeof(sp.replay_strings))
-		return NULL;
-	s = memcpy(sp.replay_strings + sp.replay_strings_used, *p, n);
-	sp.replay_strings_used += n;
 	*p = nul + 1;
 	return s;
+}
+
+/* A copy that lives as long as the replayed file (family names and help, the file's labels). */
+static const char *replay_keep(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *copy;
+
+	if (sp.replay_strings_used + n > sizeof(sp.replay_strings))
+		return NULL;
+	copy = memcpy(sp.replay_strings + sp.replay_strings_used, s, n);
+	sp.replay_strings_used += n;
+	return copy;
 }
 
 static int replay_labels(struct amp_spool_replay *r, size_t len)
@@ -646,10 +654,10 @@ static int replay_labels(struct amp_spool_replay *r, size_t len)
 		return AMP_ERR_INVALID;
 	memcpy(&count, rec_buf + 1, 2);
 	for (unsigned i = 0; i < count; i++) {
-		const char *name = replay_str(&p, end);
-		const char *value = name ? replay_str(&p, end) : NULL;
+		const char *name = record_str(&p, end);
+		const char *value = name ? record_str(&p, end) : NULL;
 
-		if (value == NULL)
+		if (value == NULL || (name = replay_keep(name)) == NULL || (value = replay_keep(value)) == NULL)
 			return AMP_ERR_INVALID;
 		if (strcmp(name, "instance") == 0)
 			instance = value;
@@ -673,16 +681,17 @@ static int replay_series(struct amp_spool_replay *r, size_t len)
 	if (len < 5)
 		return AMP_ERR_INVALID;
 	memcpy(&id, rec_buf + 1, 2);
-	name = replay_str(&p, end);
-	help = name ? replay_str(&p, end) : NULL;
+	name = record_str(&p, end);
+	help = name ? record_str(&p, end) : NULL;
 	if (help == NULL || p >= end || id >= CONFIG_MAX_SERIES)
 		return AMP_ERR_INVALID;
 	n = *p++;
 	if (n > CONFIG_MAX_SERIES_LABELS)
 		return AMP_ERR_INVALID;
+	/* label strings stay in the record: the registry copies them into its own arena */
 	for (unsigned i = 0; i < n; i++) {
-		labels[i].name = replay_str(&p, end);
-		labels[i].value = labels[i].name ? replay_str(&p, end) : NULL;
+		labels[i].name = record_str(&p, end);
+		labels[i].value = labels[i].name ? record_str(&p, end) : NULL;
 		if (labels[i].value == NULL)
 			return AMP_ERR_INVALID;
 	}
@@ -691,7 +700,9 @@ static int replay_series(struct amp_spool_replay *r, size_t len)
 			fam = &sp.replay_families[i];
 	}
 	if (fam == NULL) {
-		if (r->reg.family_count >= CONFIG_MAX_FAMILIES)
+		/* a family's name and help are kept once, however many of its series the file names */
+		if (r->reg.family_count >= CONFIG_MAX_FAMILIES || (name = replay_keep(name)) == NULL ||
+		    (help = replay_keep(help)) == NULL)
 			return AMP_ERR_FULL;
 		fam = &sp.replay_families[r->reg.family_count];
 		*fam = (struct amp_family){name, help, rec_buf[3] <= AMP_METRIC_UNTYPED ? (enum amp_metric_type)rec_buf[3]
