@@ -20,6 +20,8 @@ void amp_tls_init(struct amp_tls *t)
 	mbedtls_ssl_config_init(&t->conf);
 	mbedtls_x509_crt_init(&t->ca);
 	mbedtls_ctr_drbg_init(&t->drbg);
+	mbedtls_x509_crt_init(&t->own_cert);
+	mbedtls_pk_init(&t->own_key);
 }
 
 static void set_error(struct amp_tls *t, const char *what, int mbed_rc)
@@ -63,6 +65,25 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 	return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
 }
 
+/*
+ * Certificate dates are checked against the wall clock, which on a device without an RTC may read 1970:
+ * while the caller says the clock is known wrong (and the user opted in), the two date flags alone are
+ * forgiven; every other verification failure still fails the handshake.
+ */
+static int verify_dates(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	struct amp_tls *t = ctx;
+	const uint32_t dates = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
+
+	(void)crt;
+	(void)depth;
+	if (t->tolerate_cert_dates && (*flags & dates) != 0) {
+		*flags &= ~dates;
+		t->cert_dates_tolerated = true;
+	}
+	return 0;
+}
+
 int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t timeout_ms)
 {
 	static const char pers[] = "amp-agent";
@@ -99,6 +120,7 @@ int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t
 #endif
 	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+	mbedtls_ssl_conf_verify(&t->conf, verify_dates, t);
 	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
 #if CONFIG_TLS_MAX_FRAG_LEN != 0 && defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
 	mbedtls_ssl_conf_max_frag_len(&t->conf, CONFIG_TLS_MAX_FRAG_LEN == 512    ? MBEDTLS_SSL_MAX_FRAG_LEN_512
@@ -113,6 +135,48 @@ int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t
 	}
 	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
 	t->configured = true;
+	return AMP_OK;
+}
+
+int amp_tls_set_client_cert(struct amp_tls *t, const char *cert_file, const char *key_file)
+{
+	int rc;
+
+	if (!t->configured)
+		return AMP_ERR_INVALID;
+	mbedtls_x509_crt_free(&t->own_cert);
+	mbedtls_pk_free(&t->own_key);
+	mbedtls_x509_crt_init(&t->own_cert);
+	mbedtls_pk_init(&t->own_key);
+	rc = mbedtls_x509_crt_parse_file(&t->own_cert, cert_file);
+	if (rc != 0) {
+		set_error(t, cert_file, rc);
+		return rc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? AMP_ERR_NOTFOUND : AMP_ERR_TLS;
+	}
+#ifdef AMP_MBEDTLS_3
+	rc = mbedtls_pk_parse_keyfile(&t->own_key, key_file, NULL, mbedtls_ctr_drbg_random, &t->drbg);
+#else
+	rc = mbedtls_pk_parse_keyfile(&t->own_key, key_file, NULL);
+#endif
+	if (rc != 0) {
+		set_error(t, key_file, rc);
+		return rc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? AMP_ERR_NOTFOUND : AMP_ERR_TLS;
+	}
+#ifdef AMP_MBEDTLS_3
+	rc = mbedtls_pk_check_pair(&t->own_cert.pk, &t->own_key, mbedtls_ctr_drbg_random, &t->drbg);
+#else
+	rc = mbedtls_pk_check_pair(&t->own_cert.pk, &t->own_key);
+#endif
+	if (rc != 0) {
+		snprintf(t->error, sizeof(t->error), "%s: the key does not belong to the certificate %s", key_file,
+			 cert_file);
+		return AMP_ERR_TLS;
+	}
+	rc = mbedtls_ssl_conf_own_cert(&t->conf, &t->own_cert, &t->own_key);
+	if (rc != 0) {
+		set_error(t, "client certificate", rc);
+		return AMP_ERR_TLS;
+	}
 	return AMP_OK;
 }
 
@@ -159,6 +223,7 @@ int amp_tls_connect(struct amp_tls *t, const char *host, uint16_t port)
 
 	amp_tls_close(t);
 	t->error[0] = '\0';
+	t->cert_dates_tolerated = false;
 	rc = port_tcp_connect(&t->sock, host, port, t->timeout_ms);
 	if (rc != AMP_OK) {
 		snprintf(t->error, sizeof(t->error), "connect to %s:%u: %s", host, (unsigned)port, amp_strerror(rc));
@@ -252,5 +317,7 @@ void amp_tls_free(struct amp_tls *t)
 	mbedtls_ssl_config_free(&t->conf);
 	mbedtls_x509_crt_free(&t->ca);
 	mbedtls_ctr_drbg_free(&t->drbg);
+	mbedtls_x509_crt_free(&t->own_cert);
+	mbedtls_pk_free(&t->own_key);
 	t->configured = false;
 }

@@ -33,7 +33,8 @@ struct port_test_conn {
 	uint16_t port;
 };
 
-/* Forgets every script, sets the clocks to 0 (monotonic) and 1.7e12 ms (wall). */
+/* Forgets every script and the environment, sets the clocks to 0 (monotonic) and 1.7e12 ms or a day after
+ * the build date, whichever is later (wall). */
 void port_test_reset(void);
 
 /* Appends a connection to the script; returns it for filling in. */
@@ -59,5 +60,8 @@ void port_test_advance_ms(uint64_t ms);
 
 /* Files are read from this root prefixed to every path (default ""). */
 void port_test_set_file_root(const char *root);
+
+/* Sets (value non-NULL) or unsets an environment variable of port_getenv; port_test_reset empties them all. */
+void port_test_setenv(const char *name, const char *value);
 
 #endif
