@@ -1,5 +1,6 @@
 /* Agent loop and the statically allocated state it owns: registry, ring, request buffers, connection. */
 #include "agent.h"
+#include "clock.h"
 #include "collector.h"
 #include "compress.h"
 #include "encoder.h"
@@ -81,7 +82,8 @@ int amp_agent_collect(void)
 
 	collect_ctx.now_ms = port_monotonic_ms();
 	failed = amp_collect_all(&collect_ctx);
-	now = port_realtime_ms();
+	/* provisional (held on the monotonic clock) while the wall clock is known wrong: see clock.h */
+	now = amp_clock_stamp();
 	if (failed > 0)
 		AMP_LOG_D("agent", "%u collectors failed this collection", failed);
 	if (collect_ctx.dropped_series > 0)
@@ -115,6 +117,9 @@ static void batch_load(void)
 		int rc = amp_ring_get(&ring, i, &pos, &batch.frames[i]);
 
 		(void)rc; /* i < frames: always found */
+		/* frames collected while the clock was unknown get their time now (flush checked it is known) */
+		rc = amp_clock_restamp(&batch.frames[i].timestamp_ms);
+		(void)rc;
 	}
 }
 
@@ -131,6 +136,13 @@ int amp_agent_flush(struct amp_push_result *last)
 
 	if (!push_ready)
 		return AMP_ERR_CONNECT;
+	/* samples are never sent with a time known to be wrong: ask the receiver for it first */
+	if (amp_ring_frames(&ring) > 0 && !amp_clock_trusted()) {
+		int rc = amp_push_probe_clock(&push, res);
+
+		if (rc != AMP_OK)
+			return rc; /* res->message says why the samples wait */
+	}
 	while (amp_ring_frames(&ring) > 0) {
 		size_t len, zlen;
 		int rc;

@@ -420,12 +420,9 @@ int amp_creds_get(struct amp_creds_provider *p, const struct amp_creds **out, ch
 	if (now >= p->due_mono)
 		(void)fetch(p);
 	if (!p->have) {
-		if (why != NULL) {
-			uint64_t wait = p->due_mono > now ? p->due_mono - now : 0;
-
-			snprintf(why, cap, "waiting for credentials (%s); next try in %llu ms", p->why,
-				 (unsigned long long)wait);
-		}
+		/* no countdown in it: the agent logs a push failure again only when its text changes */
+		if (why != NULL)
+			snprintf(why, cap, "waiting for credentials: %s", p->why);
 		return AMP_ERR_AUTH;
 	}
 	*out = &p->current;

@@ -73,7 +73,7 @@ int amp_creds_setup(struct amp_creds_provider *p, const struct amp_config *cfg) 
 /*
  * Credentials valid now: fetches first when a refresh is due or the source changed (the credentials
  * file was rewritten). Returns 0 with *out set, or AMP_ERR_AUTH when none are usable yet (why, which
- * may be NULL, says why in one line and when the next try is); never blocks longer than one fetch.
+ * may be NULL, says why in one line); never blocks longer than one fetch.
  */
 int amp_creds_get(struct amp_creds_provider *p, const struct amp_creds **out, char *why, size_t cap) AMP_MUST_CHECK;
 

@@ -175,15 +175,16 @@ static int get_with_token(const char *target, char *why, size_t cap)
 	struct amp_http_client *c = amp_creds_http();
 
 	for (int attempt = 0;; attempt++) {
-		int rc = get_token(why, cap);
+		int rc = request("GET", target, why, cap);
 
-		if (rc == AMP_OK)
-			rc = request("GET", target, why, cap);
 		if (rc != AMP_OK)
 			return rc == AMP_ERR_TIMEOUT || rc == AMP_ERR_CONNECT ? AMP_ERR_NOTFOUND : rc;
 		if (c->response.status != 401 || attempt > 0 || imds.use_v1)
 			return AMP_OK;
 		forget_token();
+		rc = get_token(why, cap);
+		if (rc != AMP_OK)
+			return rc;
 	}
 }
 
@@ -198,7 +199,9 @@ static int imds_fetch(const struct amp_config *cfg, struct amp_creds *out, char 
 		snprintf(why, cap, imds.disabled ? "AWS_EC2_METADATA_DISABLED is true" : "not set up");
 		return AMP_ERR_NOTFOUND;
 	}
-	rc = get_with_token(IMDS_ROLE_PATH, why, cap);
+	rc = get_token(why, cap);
+	if (rc == AMP_OK)
+		rc = get_with_token(IMDS_ROLE_PATH, why, cap);
 	if (rc != AMP_OK)
 		return rc;
 	if (c->response.status == 404) {

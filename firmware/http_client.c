@@ -111,7 +111,8 @@ int amp_http_client_request(struct amp_http_client *c, struct amp_tls *conn, con
 		snprintf(c->error, sizeof(c->error), "%s: %s", rq->url->host, conn->error);
 	else if (rc != AMP_OK)
 		snprintf(c->error, sizeof(c->error), "%s:%u: %s", rq->url->host, (unsigned)rq->url->port,
-			 rc == AMP_ERR_TIMEOUT ? "no complete answer in time" : amp_strerror(rc));
+			 rc == AMP_ERR_TIMEOUT ? "no complete answer in time" :
+			 rc == AMP_ERR_CLOSED ? "closed the connection without answering" : amp_strerror(rc));
 	amp_tls_close(conn);
 	return rc;
 }

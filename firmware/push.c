@@ -382,19 +382,25 @@ int amp_push_probe_clock(struct amp_push *p, struct amp_push_result *res)
 		return rc;
 	}
 	rc = transport(p, NULL, head_len, 0, true, deadline, res);
-	if (rc != AMP_OK)
+	if (rc != AMP_OK) {
+		char why[sizeof(res->message)];
+
+		memcpy(why, res->message, sizeof(why));
+		snprintf(res->message, sizeof(res->message), "clock unknown, samples held: %.960s", why);
 		return rc;
+	}
 	if (!p->response.keep_alive)
 		amp_tls_close(&p->conn);
 	res->status = p->response.status;
 	snprintf(res->date, sizeof(res->date), "%s", p->response.date);
 	if (amp_clock_observe_date(p->response.date, p->response_wall_ms, false, url->host) < 0) {
-		snprintf(res->message, sizeof(res->message), "%s answered %d without a usable Date header", url->host,
-			 res->status);
+		snprintf(res->message, sizeof(res->message), "clock unknown, samples held: %s answered %d without a usable "
+			 "Date header", url->host, res->status);
 		return AMP_ERR_RANGE;
 	}
 	if (!amp_clock_trusted()) {
-		snprintf(res->message, sizeof(res->message), "%s's Date did not make the clock trusted", url->host);
+		snprintf(res->message, sizeof(res->message), "clock unknown, samples held: %s's Date did not set it",
+			 url->host);
 		return AMP_ERR_RANGE;
 	}
 	return AMP_OK;

@@ -303,6 +303,12 @@ void port_test_setenv(const char *name, const char *value)
 	snprintf(test_env[free_slot].value, sizeof(test_env[free_slot].value), "%s", value ? value : "");
 }
 
+void port_test_clear_conns(void)
+{
+	memset(conns, 0, sizeof(conns));
+	conn_count = conn_opened = 0;
+}
+
 int port_getenv(const char *name, char *buf, size_t cap)
 {
 	if (cap > 0)

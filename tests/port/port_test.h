@@ -64,4 +64,7 @@ void port_test_set_file_root(const char *root);
 /* Sets (value non-NULL) or unsets an environment variable of port_getenv; port_test_reset empties them all. */
 void port_test_setenv(const char *name, const char *value);
 
+/* Forgets the connection script only (clocks, files and environment stay), for long scripted tests. */
+void port_test_clear_conns(void);
+
 #endif
