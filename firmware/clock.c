@@ -74,11 +74,12 @@ static void anchor(int64_t wall)
 int64_t amp_clock_stamp(void)
 {
 	int64_t now;
-	char when[32];
 
 	ensure_ready();
 	if (!amp_clock_trusted()) {
 		if (!clk.untrusted_logged) {
+			char when[32];
+
 			amp_clock_format_iso8601(port_realtime_ms(), when, sizeof(when));
 			AMP_LOG_W("clock", "wall clock reads %s, before this build's date: samples are held on the "
 				  "monotonic clock and stamped once the time is known (NTP, or a server's Date)", when);

@@ -736,11 +736,12 @@ static void set_endpoint(struct cfg_ctx *ctx, const char *key, char *dst, size_t
 
 static void set_mode(struct cfg_ctx *ctx, const char *key, enum amp_creds_mode *dst, const char *value)
 {
-	char shown[AMP_CONFIG_SHOW_MAX + 4];
+	if (amp_creds_mode_parse(value, dst) != AMP_OK) {
+		char shown[AMP_CONFIG_SHOW_MAX + 4];
 
-	if (amp_creds_mode_parse(value, dst) != AMP_OK)
 		line_error(ctx, key, "\"%s\": expected auto, static, env, file, imds, container or iot",
 			   show(shown, sizeof(shown), value, strlen(value)));
+	}
 }
 
 static bool label_name_ok(const char *s)
@@ -1153,14 +1154,15 @@ static void check_region(struct cfg_ctx *ctx)
 		return;
 	rc = port_getenv("AWS_REGION", env, sizeof(env));
 	if (rc == AMP_OK && env[0] != '\0') {
-		char shown[AMP_CONFIG_SHOW_MAX + 4];
-
-		if (aws_name_ok(env) && strlen(env) < sizeof(cfg->region))
+		if (aws_name_ok(env) && strlen(env) < sizeof(cfg->region)) {
 			strcpy(cfg->region, env);
-		else
+		} else {
+			char shown[AMP_CONFIG_SHOW_MAX + 4];
+
 			cfg_error(ctx, ctx->section_line[SEC_SIGV4], "sigv4", "region",
 				  "AWS_REGION \"%s\": use lower-case letters, digits and '-'",
 				  show(shown, sizeof(shown), env, strlen(env)));
+		}
 		return;
 	}
 	if (rc == AMP_ERR_FULL) {

@@ -126,6 +126,7 @@ int amp_creds_parse_answer(const struct amp_http_client *c, enum amp_creds_doc k
 	int obj = 0;
 	int rc;
 
+	memset(&doc, 0, sizeof(doc));
 	if (r->body_total > r->body_len) {
 		snprintf(why, cap, "%s: document of %llu bytes is larger than CONFIG_HTTP_RESPONSE_BUF_BYTES (%zu)", what,
 			 (unsigned long long)r->body_total, sizeof(r->body));
@@ -268,8 +269,6 @@ static bool same_keys(const struct amp_creds *a, const struct amp_creds *b)
 /* Values a source handed over: well-formed and not already expired by the (corrected) clock. */
 static int check_fetched(const struct amp_creds *c, int64_t now_wall, char *why, size_t cap)
 {
-	char when[32], now[32];
-
 	if (!amp_creds_access_key_ok(c->access_key)) {
 		snprintf(why, cap, "the access key id is empty or holds characters other than letters, digits and '_'");
 		return AMP_ERR_INVALID;
@@ -279,6 +278,8 @@ static int check_fetched(const struct amp_creds *c, int64_t now_wall, char *why,
 		return AMP_ERR_INVALID;
 	}
 	if (c->expiration_ms != 0 && c->expiration_ms <= now_wall) {
+		char when[32], now[32];
+
 		amp_clock_format_iso8601(c->expiration_ms, when, sizeof(when));
 		amp_clock_format_iso8601(now_wall, now, sizeof(now));
 		snprintf(why, cap, "credentials expired at %s already (the clock reads %s)", when, now);
@@ -290,7 +291,6 @@ static int check_fetched(const struct amp_creds *c, int64_t now_wall, char *why,
 static void fetch_failed(struct amp_creds_provider *p, uint64_t now, const char *why)
 {
 	uint32_t pause = next_backoff(p);
-	char until[32];
 	bool repeat = p->failure_logged && strcmp(p->why, why) == 0;
 
 	p->failures++;
@@ -302,6 +302,8 @@ static void fetch_failed(struct amp_creds_provider *p, uint64_t now, const char 
 	}
 	p->failure_logged = true;
 	if (p->have && p->expires_mono != 0) {
+		char until[32];
+
 		amp_clock_format_iso8601(p->current.expiration_ms, until, sizeof(until));
 		AMP_LOG_W("creds", "cannot refresh credentials: %s; the current ones stay in use until %s; next try in %u s",
 			  why, until, (unsigned)(pause + 999) / 1000);
@@ -366,7 +368,6 @@ static void fetch_succeeded(struct amp_creds_provider *p, int index, uint64_t no
 static int fetch(struct amp_creds_provider *p)
 {
 	uint64_t now = port_monotonic_ms();
-	int64_t now_wall;
 	char summary[sizeof(p->why)] = "";
 	char why[sizeof(p->why)];
 	int first = p->active >= 0 ? p->active : 0;
@@ -383,12 +384,14 @@ static int fetch(struct amp_creds_provider *p)
 		amp_http_client_wipe(amp_creds_http());
 		/* read after the fetch: a source may have corrected the clock (a server's Date) */
 		now = port_monotonic_ms();
-		now_wall = amp_clock_now_ms();
-		if (rc == AMP_OK)
-			rc = check_fetched(&p->fetched, now_wall, why, sizeof(why));
 		if (rc == AMP_OK) {
-			fetch_succeeded(p, i, now, now_wall);
-			return AMP_OK;
+			int64_t now_wall = amp_clock_now_ms();
+
+			rc = check_fetched(&p->fetched, now_wall, why, sizeof(why));
+			if (rc == AMP_OK) {
+				fetch_succeeded(p, i, now, now_wall);
+				return AMP_OK;
+			}
 		}
 		snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), "%s%s: %s",
 			 summary[0] ? "; " : "", src->name, why[0] ? why : amp_strerror(rc));

@@ -23,7 +23,6 @@ static struct {
 
 static int file_setup(const struct amp_config *cfg)
 {
-	char home[CONFIG_MAX_PATH_LEN];
 	int rc;
 
 	memset(&file_src.watch, 0, sizeof(file_src.watch));
@@ -32,6 +31,8 @@ static int file_setup(const struct amp_config *cfg)
 	} else {
 		rc = amp_creds_getenv("AWS_SHARED_CREDENTIALS_FILE", file_src.path, sizeof(file_src.path));
 		if (rc == AMP_ERR_NOTFOUND) {
+			char home[CONFIG_MAX_PATH_LEN];
+
 			rc = amp_creds_getenv("HOME", home, sizeof(home));
 			if (rc == AMP_OK && snprintf(file_src.path, sizeof(file_src.path), "%s/.aws/credentials", home) >=
 						    (int)sizeof(file_src.path))

@@ -91,25 +91,21 @@ static int imds_setup(const struct amp_config *cfg)
 static int request(const char *method, const char *target, char *why, size_t cap)
 {
 	struct amp_http_client *c = amp_creds_http();
-	struct amp_http_header h[1];
-	struct amp_http_client_request rq = {
+	bool put = strcmp(method, "PUT") == 0;
+	const struct amp_http_header h = put ? (struct amp_http_header){"X-aws-ec2-metadata-token-ttl-seconds",
+									IMDS_TOKEN_TTL_TEXT} :
+					       (struct amp_http_header){"X-aws-ec2-metadata-token", imds.token};
+	const struct amp_http_client_request rq = {
 		.method = method,
 		.url = &imds.endpoint,
 		.target = target,
-		.headers = h,
+		.headers = &h,
+		.header_count = put || !imds.use_v1 ? 1 : 0,
+		.body = put ? "" : NULL,
 		.timeout_ms = IMDS_TIMEOUT_MS,
 	};
-	int rc;
+	int rc = amp_http_client_request(c, &imds.conn, &rq);
 
-	if (strcmp(method, "PUT") == 0) {
-		h[0] = (struct amp_http_header){"X-aws-ec2-metadata-token-ttl-seconds", IMDS_TOKEN_TTL_TEXT};
-		rq.header_count = 1;
-		rq.body = "";
-	} else if (!imds.use_v1) {
-		h[0] = (struct amp_http_header){"X-aws-ec2-metadata-token", imds.token};
-		rq.header_count = 1;
-	}
-	rc = amp_http_client_request(c, &imds.conn, &rq);
 	if (rc != AMP_OK)
 		snprintf(why, cap, "%s", c->error);
 	return rc;
@@ -119,7 +115,6 @@ static int request(const char *method, const char *target, char *why, size_t cap
 static int get_token(char *why, size_t cap)
 {
 	struct amp_http_client *c = amp_creds_http();
-	char line[IMDS_TOKEN_MAX];
 	int rc;
 
 	imds.use_v1 = false;
@@ -140,6 +135,7 @@ static int get_token(char *why, size_t cap)
 		return rc == AMP_ERR_TIMEOUT || rc == AMP_ERR_CONNECT || rc == AMP_ERR_NOTFOUND ? AMP_ERR_NOTFOUND : rc;
 	}
 	if (c->response.status == 200) {
+		char line[IMDS_TOKEN_MAX];
 		size_t n = amp_http_body_first_line(&c->response, line, sizeof(line));
 
 		if (n == 0 || c->response.body_total != n || !amp_creds_printable(line) ||

@@ -314,11 +314,11 @@ int amp_push_send(struct amp_push *p, const void *body, size_t len, struct amp_p
 	uint64_t deadline = port_monotonic_ms() + p->cfg->remote_timeout_ms;
 	bool clock_retried = false, auth_retried = false;
 	size_t head_len;
-	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->retry_after_s = -1;
 	for (;;) {
+		int rc;
 		int clock_changed;
 		enum refusal why;
 
