@@ -10,7 +10,7 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libmbe
 	libsnappy-dev libinih-dev libcmocka-dev python3-kconfiglib python3-protobuf prometheus \
 	python3-botocore openssl curl ca-certificates valgrind cppcheck
 
-.PHONY: all build deps lint test test-valgrind test-unit test-asan test-integration test-integration-asan demo menuconfig clean
+.PHONY: all build deps lint test test-valgrind test-unit test-asan test-integration test-integration-asan test-creds demo menuconfig clean
 
 all: build
 
@@ -63,7 +63,11 @@ lint: build
 		-I firmware -I port -I tests/port -I $(BUILD)/generated -I $(BUILD)/proto \
 		firmware/*.c port/posix/*.c tests/port/*.c
 
-test: lint test-unit test-valgrind test-asan test-integration test-integration-asan
+# Credential sources end to end: IMDSv2, container and AWS IoT stand-ins on loopback (tests/integration/creds.sh).
+test-creds: build
+	tests/integration/creds.sh $(BUILD)
+
+test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-creds
 
 demo: deps build
 	tests/integration/demo.sh $(BUILD)

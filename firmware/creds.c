@@ -293,6 +293,12 @@ static void fetch_failed(struct amp_creds_provider *p, uint64_t now, const char 
 	uint32_t pause = next_backoff(p);
 	bool repeat = p->failure_logged && strcmp(p->why, why) == 0;
 
+	/* credentials about to expire are worth more tries: never wait past half the time they have left */
+	if (p->have && p->expires_mono > now && pause > (p->expires_mono - now) / 2) {
+		uint64_t half = (p->expires_mono - now) / 2;
+
+		pause = half > AMP_CREDS_BACKOFF_MIN_MS / 2 ? (uint32_t)half : AMP_CREDS_BACKOFF_MIN_MS / 2;
+	}
 	p->failures++;
 	p->due_mono = now + pause;
 	snprintf(p->why, sizeof(p->why), "%s", why);

@@ -19,7 +19,9 @@
  *
  * Temporary credentials are fetched again ahead of their Expiration (refresh_margin plus up to half of
  * it as jitter, so a fleet does not ask at once). When a fetch fails, the current credentials stay in use
- * until they expire, and the source is asked again with capped exponential backoff with jitter. Nothing
+ * until they expire, and the source is asked again with capped exponential backoff with jitter (never
+ * waiting past half the time the current credentials have left, so the last tries come before they
+ * expire). Nothing
  * here ever keeps the agent from starting: without credentials the push waits (AMP_ERR_AUTH) and the
  * samples stay buffered. Fetches are synchronous, bounded by short timeouts (IMDS 1 s per request,
  * container 2 s, IoT 10 s). Credentials replaced or dropped are wiped.
