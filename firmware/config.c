@@ -2,6 +2,7 @@
 #include "config.h"
 #include "collector.h"
 #include "creds.h"
+#include "json.h"
 #include "port.h"
 #include "secret.h"
 
@@ -494,38 +495,11 @@ static bool has_control(const char *s)
 /* Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF): label values must be. */
 static bool utf8_valid(const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
 
-	while (*s) {
-		unsigned c = *s;
-		unsigned need;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
+	for (size_t i = 0; i < n;) {
+		if (amp_json_utf8_next(str, n, &i) < 0)
 			return false;
-		}
-		for (unsigned i = 1; i <= need; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i] & 0x3Fu);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		s += need + 1;
 	}
 	return true;
 }

@@ -52,13 +52,11 @@ static void skip_ws(struct parser *p)
 
 static int hex_value(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	static const char digits[] = "0123456789abcdef";
+	char lower = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
+	const char *at = lower != '\0' ? strchr(digits, lower) : NULL;
+
+	return at != NULL ? (int)(at - digits) : -1;
 }
 
 static long read_hex4(const char *s, size_t n, size_t at)
@@ -87,7 +85,6 @@ static long next_code_point(const char *s, size_t n, size_t *i, const char **why
 	const unsigned char *u = (const unsigned char *)s;
 	size_t at = *i;
 	unsigned c = u[at];
-	unsigned need;
 	long cp;
 
 	if (c == '\\') {
@@ -141,6 +138,20 @@ static long next_code_point(const char *s, size_t n, size_t *i, const char **why
 		*why = "control character in a string";
 		return -1;
 	}
+	cp = amp_json_utf8_next(s, n, i);
+	if (cp < 0)
+		*why = "invalid UTF-8";
+	return cp;
+}
+
+long amp_json_utf8_next(const char *s, size_t n, size_t *i)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t at = *i;
+	unsigned c = u[at];
+	unsigned need;
+	long cp;
+
 	if (c < 0x80) {
 		*i = at + 1;
 		return (long)c;
@@ -155,26 +166,18 @@ static long next_code_point(const char *s, size_t n, size_t *i, const char **why
 		need = 3;
 		cp = c & 0x07;
 	} else {
-		*why = "invalid UTF-8";
 		return -1;
 	}
-	if (n - at <= need) {
-		*why = "invalid UTF-8";
+	if (n - at <= need)
 		return -1;
-	}
 	for (unsigned k = 1; k <= need; k++) {
-		if ((u[at + k] & 0xC0) != 0x80) {
-			*why = "invalid UTF-8";
+		if ((u[at + k] & 0xC0) != 0x80)
 			return -1;
-		}
 		cp = (cp << 6) | (u[at + k] & 0x3F);
 	}
 	/* overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 */
-	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-	    (cp >= 0xD800 && cp <= 0xDFFF)) {
-		*why = "invalid UTF-8";
+	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return -1;
-	}
 	*i = at + need + 1;
 	return cp;
 }

@@ -67,6 +67,13 @@ int amp_json_string(const struct amp_json_doc *doc, int tok, char *out, size_t c
 /* The integer at `tok` (no fraction, no exponent). Returns 0, AMP_ERR_INVALID or AMP_ERR_RANGE (over 64 bits). */
 int amp_json_int(const struct amp_json_doc *doc, int tok, int64_t *out) AMP_MUST_CHECK;
 
+/*
+ * Decodes the UTF-8 sequence at s[*i] of the n bytes at s: returns its code point and advances *i, or
+ * returns -1 for an invalid sequence (overlong, a UTF-16 surrogate, past U+10FFFF, cut short). ASCII
+ * (control characters included) is itself. Also used for the configuration's UTF-8 checks.
+ */
+long amp_json_utf8_next(const char *s, size_t n, size_t *i);
+
 /* The boolean at `tok`. Returns 0 or AMP_ERR_INVALID. */
 int amp_json_bool(const struct amp_json_doc *doc, int tok, bool *out) AMP_MUST_CHECK;
 

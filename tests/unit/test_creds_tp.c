@@ -20,6 +20,7 @@
 #include "creds.h"
 #include "creds_internal.h"
 #include "port_test.h"
+#include "test_files.h"
 
 /* Every secret holds SENTINEL: no log line, error text or buffer left behind may contain it. */
 #define SENTINEL "SENTINEL"
@@ -29,7 +30,6 @@ static struct amp_config cfg;
 static struct amp_creds_provider prov;
 static char answers[48][6144];
 static unsigned answer_count;
-static char tmp_dir[64];
 
 static int setup(void **state)
 {
@@ -55,21 +55,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int make_dir(void **state)
-{
-	(void)state;
-	strcpy(tmp_dir, "/tmp/amp-test-creds-XXXXXX");
-	return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 /* An HTTP answer kept for the whole test (the test port hands out pointers). */
 static const char *answer(int status, const char *body)
@@ -590,7 +575,7 @@ static void test_container_sources(void **state)
 	assert_true(sent_has(c, "GET /2016-11-01/credentialprovider/ HTTP/1.1\r\n"));
 	assert_true(sent_has(c, "\r\nAuthorization: ggToken" SENTINEL "\r\n"));
 	/* the token file wins over the variable, and is read at every fetch (EKS rotates it) */
-	snprintf(path, sizeof(path), "%s/eks-token", tmp_dir);
+	snprintf(path, sizeof(path), "%s/eks-token", test_files_dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("fileToken1" SENTINEL "\n", f);
@@ -661,20 +646,6 @@ static void test_env_and_static(void **state)
 		fail_msg("amp_creds_free left a secret behind");
 }
 
-static void write_creds_file(const char *path, const char *text)
-{
-	char tmp[300];
-	FILE *f;
-
-	/* as rotators do: a new file renamed over the old one */
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(rename(tmp, path), 0);
-}
-
 static void test_shared_credentials_file(void **state)
 {
 	static char long_token[1600];
@@ -686,15 +657,15 @@ static void test_shared_credentials_file(void **state)
 	(void)state;
 	memset(long_token, 'T', sizeof(long_token) - 1);
 	memcpy(long_token, SENTINEL, strlen(SENTINEL));
-	snprintf(path, sizeof(path), "%s/credentials", tmp_dir);
+	snprintf(path, sizeof(path), "%s/credentials", test_files_dir);
 	/* ~/.aws/credentials from HOME, profile from AWS_PROFILE */
-	snprintf(text, sizeof(text), "%s", tmp_dir);
+	snprintf(text, sizeof(text), "%s", test_files_dir);
 	port_test_setenv("HOME", text);
 	port_test_setenv("AWS_PROFILE", "gateway");
 	cfg.credentials = AMP_CREDS_FILE;
 	assert_int_equal(amp_creds_setup(&prov, &cfg), AMP_OK);
 	get_fails(why, sizeof(why));
-	snprintf(text, sizeof(text), "waiting for credentials: file: %s/.aws/credentials: cannot read: not found", tmp_dir);
+	snprintf(text, sizeof(text), "waiting for credentials: file: %s/.aws/credentials: cannot read: not found", test_files_dir);
 	assert_string_equal(why, text);
 	/* AWS_SHARED_CREDENTIALS_FILE names another file; a token longer than inih's lines is fine here */
 	amp_creds_free(&prov);
@@ -703,7 +674,7 @@ static void test_shared_credentials_file(void **state)
 		 "# comment\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d" SENTINEL "\n\n"
 		 "[gateway]\r\nAWS_ACCESS_KEY_ID=ASIAGW1\r\naws_secret_access_key =  gw1" SENTINEL "  \r\n"
 		 "aws_session_token = %s\r\nregion = eu-west-1\n[other]\naws_access_key_id = AKIAOTHER\n", long_token);
-	write_creds_file(path, text);
+	test_files_replace(path, text);
 	assert_int_equal(amp_creds_setup(&prov, &cfg), AMP_OK);
 	c = get_ok();
 	assert_string_equal(c->access_key, "ASIAGW1");
@@ -716,22 +687,22 @@ static void test_shared_credentials_file(void **state)
 		(void)get_ok();
 	assert_int_equal(prov.fetches, 1);
 	/* an external rotator replaces the file: the next get reads it */
-	write_creds_file(path, "[gateway]\naws_access_key_id = ASIAGW2\naws_secret_access_key = gw2" SENTINEL "\n");
+	test_files_replace(path, "[gateway]\naws_access_key_id = ASIAGW2\naws_secret_access_key = gw2" SENTINEL "\n");
 	c = get_ok();
 	assert_string_equal(c->access_key, "ASIAGW2");
 	assert_string_equal(c->session_token, "");
 	assert_int_equal(prov.generation, 2);
 	/* a broken rewrite keeps the keys in use and says why */
-	write_creds_file(path, "[gateway]\naws_access_key_id = ASIAGW3\n  aws_secret_access_key = x\n");
+	test_files_replace(path, "[gateway]\naws_access_key_id = ASIAGW3\n  aws_secret_access_key = x\n");
 	c = get_ok();
 	assert_string_equal(c->access_key, "ASIAGW2");
 	snprintf(text, sizeof(text), "file: %s:3: indented line in [gateway]", path);
 	assert_string_equal(prov.why, text);
-	write_creds_file(path, "[gateway]\naws_access_key_id = A\naws_access_key_id = B\naws_secret_access_key = s\n");
+	test_files_replace(path, "[gateway]\naws_access_key_id = A\naws_access_key_id = B\naws_secret_access_key = s\n");
 	(void)get_ok();
 	snprintf(text, sizeof(text), "file: %s:3: aws_access_key_id given twice in [gateway]", path);
 	assert_string_equal(prov.why, text);
-	write_creds_file(path, "[gateway]\naws_access_key_id = A\n");
+	test_files_replace(path, "[gateway]\naws_access_key_id = A\n");
 	(void)get_ok();
 	snprintf(text, sizeof(text), "file: %s: profile [gateway] lacks aws_secret_access_key", path);
 	assert_string_equal(prov.why, text);
@@ -754,14 +725,14 @@ static void test_auto_chain_order(void **state)
 	(void)state;
 	cfg.credentials = AMP_CREDS_AUTO;
 	/* nothing anywhere: every source says why, IMDS last (refused here) */
-	snprintf(path, sizeof(path), "%s/none", tmp_dir);
+	snprintf(path, sizeof(path), "%s/none", test_files_dir);
 	port_test_setenv("AWS_SHARED_CREDENTIALS_FILE", path);
 	assert_int_equal(amp_creds_setup(&prov, &cfg), AMP_OK);
 	assert_int_equal(prov.chain_len, 2); /* file, imds: nothing of static, iot, env and container is set */
 	get_fails(why, sizeof(why));
 	snprintf(path, sizeof(path),
 		 "waiting for credentials: file: %s/none: cannot read: not found; "
-		 "imds: connect to 169.254.169.254:80: connection failed", tmp_dir);
+		 "imds: connect to 169.254.169.254:80: connection failed", test_files_dir);
 	assert_string_equal(why, path);
 	/* the environment comes before IMDS: IMDS is never asked */
 	amp_creds_free(&prov);
@@ -834,9 +805,9 @@ static void test_iot_document(void **state)
 	strcpy(cfg.iot_endpoint, "localhost:8443");
 	strcpy(cfg.iot_role_alias, "alias");
 	strcpy(cfg.iot_thing_name, "thing");
-	snprintf(cfg.iot_cert_file, sizeof(cfg.iot_cert_file), "%s/absent.pem", tmp_dir);
-	snprintf(cfg.iot_key_file, sizeof(cfg.iot_key_file), "%s/absent.key", tmp_dir);
-	snprintf(cfg.ca_file, sizeof(cfg.ca_file), "%s/absent-ca.pem", tmp_dir);
+	snprintf(cfg.iot_cert_file, sizeof(cfg.iot_cert_file), "%s/absent.pem", test_files_dir);
+	snprintf(cfg.iot_key_file, sizeof(cfg.iot_key_file), "%s/absent.key", test_files_dir);
+	snprintf(cfg.ca_file, sizeof(cfg.ca_file), "%s/absent-ca.pem", test_files_dir);
 	assert_int_equal(amp_creds_setup(&prov, &cfg), AMP_OK);
 	get_fails(why, sizeof(why));
 	assert_non_null(strstr(why, "waiting for credentials: iot: device certificate: "));
@@ -862,5 +833,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_iot_document, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_files_setup, test_files_teardown);
 }

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "port_test.h"
 #include "push.h"
+#include "test_files.h"
 
 #define SENTINEL "SENTINEL"
 /* 2026-11-26T12:00:00Z */
@@ -27,7 +28,6 @@ static struct amp_config cfg;
 static struct amp_push push;
 static const char body[] = "\x01\x02snappy";
 #define BODY_LEN (sizeof(body) - 1)
-static char tmp_dir[64];
 
 static const char ok_response[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
 static const char expired_token[] =
@@ -37,21 +37,6 @@ static const char expired_token[] =
 static const char denied[] =
 	"HTTP/1.1 403 Forbidden\r\nContent-Length: 44\r\n\r\n{\"message\":\"User is not authorized to do x\"}";
 
-static int make_dir(void **state)
-{
-	(void)state;
-	strcpy(tmp_dir, "/tmp/amp-test-push-XXXXXX");
-	return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static int setup(void **state)
 {
@@ -264,19 +249,6 @@ static void test_no_credentials_nothing_sent(void **state)
 	assert_int_equal(push.requests, 0);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	char tmp[300];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(rename(tmp, path), 0);
-}
-
 /* Bearer tokens: the file is read again when a rotator replaced it, also right after a 401. */
 static void test_bearer_token_file(void **state)
 {
@@ -285,13 +257,13 @@ static void test_bearer_token_file(void **state)
 
 	(void)state;
 	cfg.sigv4_enabled = false;
-	snprintf(cfg.bearer_token_file, sizeof(cfg.bearer_token_file), "%s/token", tmp_dir);
+	snprintf(cfg.bearer_token_file, sizeof(cfg.bearer_token_file), "%s/token", test_files_dir);
 	strcpy(cfg.bearer_token, "loadTime" SENTINEL);
-	write_file(cfg.bearer_token_file, "jwt1" SENTINEL "\n");
+	test_files_replace(cfg.bearer_token_file, "jwt1" SENTINEL "\n");
 	start();
 	c = conn_answering(ok_response, ok_response);
 	assert_int_equal(amp_push_send(&push, body, BODY_LEN, &res), AMP_OK);
-	write_file(cfg.bearer_token_file, "jwt2" SENTINEL "\n");
+	test_files_replace(cfg.bearer_token_file, "jwt2" SENTINEL "\n");
 	assert_int_equal(amp_push_send(&push, body, BODY_LEN, &res), AMP_OK);
 	assert_int_equal(count_of(c, "\r\nAuthorization: Bearer jwt1" SENTINEL "\r\n"), 1);
 	assert_int_equal(count_of(c, "\r\nAuthorization: Bearer jwt2" SENTINEL "\r\n"), 1);
@@ -299,7 +271,7 @@ static void test_bearer_token_file(void **state)
 	/* a 401 about an expired token, and the file holds nothing newer: not sent again */
 	port_test_clear_conns();
 	c = conn_answering("HTTP/1.1 401 Unauthorized\r\nContent-Length: 16\r\n\r\ntoken is expired", ok_response);
-	write_file(cfg.bearer_token_file, "jwt3" SENTINEL "\n");
+	test_files_replace(cfg.bearer_token_file, "jwt3" SENTINEL "\n");
 	assert_int_equal(amp_push_send(&push, body, BODY_LEN, &res), AMP_ERR_REJECTED);
 	assert_int_equal(res.status, 401);
 	assert_int_equal(res.auth_retries, 0);
@@ -371,5 +343,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_clock, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_files_setup, test_files_teardown);
 }
