@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libmbedtls-dev nanopb libnanopb-dev protobuf-compiler \
 	libsnappy-dev libinih-dev libcmocka-dev python3-kconfiglib python3-protobuf prometheus \
-	python3-botocore openssl curl ca-certificates valgrind cppcheck
+	python3-botocore openssl curl ca-certificates valgrind cppcheck faketime
 
 .PHONY: all build deps lint test test-valgrind test-unit test-asan test-integration test-integration-asan test-creds demo menuconfig clean
 

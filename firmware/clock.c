@@ -62,6 +62,12 @@ bool amp_clock_trusted(void)
 	return clk.offset_known || port_realtime_ms() >= clk.not_before_ms;
 }
 
+bool amp_clock_system_implausible(void)
+{
+	ensure_ready();
+	return port_realtime_ms() < clk.not_before_ms;
+}
+
 /* Fixes the monotonic-to-wall mapping the first time the clock is seen trusted. */
 static void anchor(int64_t wall)
 {
@@ -244,8 +250,15 @@ int amp_clock_parse_iso8601(const char *text, int64_t *epoch_ms)
 		return AMP_ERR_INVALID;
 	}
 	/* a leap second is read as the next second's start */
-	*epoch_ms = ((epoch_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) - tz_min * 60) * 1000 + ms;
+	*epoch_ms = amp_clock_utc_ms(y, mo, d, h, mi, s) - tz_min * 60000 + ms;
 	return AMP_OK;
+}
+
+int64_t amp_clock_utc_ms(int year, int month, int day, int hour, int minute, int second)
+{
+	if (month < 1 || month > 12)
+		return 0;
+	return (epoch_days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second) * 1000;
 }
 
 void amp_clock_format_iso8601(int64_t epoch_ms, char *out, unsigned cap)

@@ -36,6 +36,12 @@ int64_t amp_clock_now_ms(void);
 /* True when the corrected wall clock is usable for stamping samples (see above). */
 bool amp_clock_trusted(void);
 
+/*
+ * True while the system's own wall clock (not corrected) is before the build date: what mbedTLS checks
+ * certificate dates against is then wrong, whatever the module learned since.
+ */
+bool amp_clock_system_implausible(void);
+
 /* The offset added to the wall clock, ms (0 until a server disagreed). */
 int64_t amp_clock_offset_ms(void);
 
@@ -71,6 +77,9 @@ int amp_clock_observe_date(const char *date, int64_t local_ms, bool skew_error, 
  * Returns 0 or AMP_ERR_INVALID.
  */
 int amp_clock_parse_iso8601(const char *text, int64_t *epoch_ms) AMP_MUST_CHECK;
+
+/* Milliseconds since the epoch of a UTC date and time (year 1970 to 9999; fields not checked beyond that). */
+int64_t amp_clock_utc_ms(int year, int month, int day, int hour, int minute, int second);
 
 /* Writes `epoch_ms` as "2026-11-26T11:16:59Z" into out (at least 21 bytes). For log lines. */
 void amp_clock_format_iso8601(int64_t epoch_ms, char *out, unsigned cap);

@@ -86,10 +86,13 @@ static int iot_fetch(const struct amp_config *cfg, struct amp_creds *out, char *
 	if (rc != AMP_OK)
 		return rc;
 	/* only a clock known to be wrong, and only with the user's consent (docs/credentials.md) */
-	iot.conn.tolerate_cert_dates = cfg->tls_clock_bootstrap && !amp_clock_trusted();
+	iot.conn.tolerate_cert_dates = cfg->tls_clock_bootstrap && amp_clock_system_implausible();
+	iot.conn.cert_time_ms = amp_clock_trusted() ? amp_clock_now_ms() : 0;
 	rc = amp_http_client_request(c, &iot.conn, &rq);
 	if (rc != AMP_OK) {
-		snprintf(why, cap, "%s", c->error);
+		/* the provider ends the handshake when it does not know the certificate: say so */
+		snprintf(why, cap, "%s%s", c->error, rc == AMP_ERR_TLS ?
+			 " (is the device certificate registered and active in AWS IoT?)" : "");
 		return rc;
 	}
 	/* a verified AWS server: its Date may set a clock that had no idea */

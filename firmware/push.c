@@ -202,8 +202,9 @@ static int transport(struct amp_push *p, const void *body, size_t head_len, size
 			rc = now < deadline ? AMP_OK : AMP_ERR_TIMEOUT;
 			if (rc == AMP_OK) {
 				p->conn.timeout_ms = (uint32_t)(deadline - now);
-				/* only while the clock is known wrong, and only when the user opted in */
-				p->conn.tolerate_cert_dates = p->cfg->tls_clock_bootstrap && !amp_clock_trusted();
+				/* only while the system clock is known wrong, and only when the user opted in */
+				p->conn.tolerate_cert_dates = p->cfg->tls_clock_bootstrap && amp_clock_system_implausible();
+				p->conn.cert_time_ms = amp_clock_trusted() ? amp_clock_now_ms() : 0;
 				rc = amp_tls_connect(&p->conn, url->host, url->port);
 			}
 			if (rc != AMP_OK) {

@@ -1,5 +1,6 @@
 /* TLS client on mbedTLS: the library never touches sockets; its bio callbacks go through the port. */
 #include "tls.h"
+#include "clock.h"
 #include "log.h"
 #include "opts.h"
 
@@ -65,22 +66,31 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 	return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
 }
 
+static int64_t x509_ms(const mbedtls_x509_time *x)
+{
+	return amp_clock_utc_ms(x->year, x->mon, x->day, x->hour, x->min, x->sec);
+}
+
 /*
- * Certificate dates are checked against the wall clock, which on a device without an RTC may read 1970:
- * while the caller says the clock is known wrong (and the user opted in), the two date flags alone are
- * forgiven; every other verification failure still fails the handshake.
+ * mbedTLS checks certificate dates against the system clock, which on a device without an RTC may read
+ * 1970. While the caller says so (the clock is known wrong and the user opted in), mbedTLS's two date
+ * flags are replaced by a check against the corrected time, or dropped while no time is known; every
+ * other verification failure still fails the handshake.
  */
 static int verify_dates(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	struct amp_tls *t = ctx;
-	const uint32_t dates = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
 
-	(void)crt;
 	(void)depth;
-	if (t->tolerate_cert_dates && (*flags & dates) != 0) {
-		*flags &= ~dates;
+	if (!t->tolerate_cert_dates)
+		return 0;
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+	if (t->cert_time_ms == 0)
 		t->cert_dates_tolerated = true;
-	}
+	else if (t->cert_time_ms < x509_ms(&crt->valid_from))
+		*flags |= MBEDTLS_X509_BADCERT_FUTURE;
+	else if (t->cert_time_ms > x509_ms(&crt->valid_to))
+		*flags |= MBEDTLS_X509_BADCERT_EXPIRED;
 	return 0;
 }
 

@@ -26,11 +26,14 @@ struct amp_tls {
 	mbedtls_x509_crt own_cert;    /* client certificate (mutual TLS), when set */
 	mbedtls_pk_context own_key;
 	/*
-	 * Set by the caller before a connect: accept a server certificate (chain) whose only faults are
-	 * its validity dates. Only for a clock known to be wrong (firmware/clock.h); chain, signatures and
-	 * host name are still verified. cert_dates_tolerated tells afterwards that it was needed.
+	 * Set by the caller before a connect, for a system clock known to be wrong (firmware/clock.h):
+	 * mbedTLS's date checks (against the system clock) are replaced by a check against cert_time_ms,
+	 * the corrected time, or, while that is 0 (the time is not known at all), by none. Chain,
+	 * signatures and host name are verified as always. cert_dates_tolerated tells afterwards that a
+	 * certificate was accepted without any date check.
 	 */
 	bool tolerate_cert_dates;
+	int64_t cert_time_ms;
 	bool cert_dates_tolerated;
 	char error[512];              /* the last failure, one line, for messages */
 };
