@@ -601,6 +601,63 @@ static void test_container_sources(void **state)
 	assert_int_equal(amp_creds_setup(&prov, &cfg), AMP_ERR_CONFIG);
 }
 
+/* The container endpoint's bad answers: each a one-line reason naming the source, the secrets unshown. */
+static void test_container_bad_answers(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *answer;   /* a document (answered 200) or a whole answer ("HTTP/..."); NULL: rc below */
+		int rc;               /* with answer NULL: what connect (AMP_ERR_CONNECT) or recv returns */
+		const char *why;
+	} cases[] = {
+		{"bad json", "{\"AccessKeyId\":", 0,
+		 "container credentials document: not valid JSON: byte 15: unexpected end of the document"},
+		{"wrong content", "<html><body>Sign in to the Wi-Fi</body></html>", 0,
+		 "container credentials document: not valid JSON: byte 0: unexpected character"},
+		{"no expiration", "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S" SENTINEL "\",\"Token\":\"T\"}", 0,
+		 "container credentials document: no \"Expiration\""},
+		{"duplicate key", "{\"AccessKeyId\":\"A\",\"AccessKeyId\":\"B\"}", 0,
+		 "container credentials document: not valid JSON: byte 19: duplicate key"},
+		{"server error", "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 12\r\n\r\nbackend down", 0,
+		 "container credentials endpoint answered 500: backend down"},
+		{"truncated", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"A", 0,
+		 "bad HTTP response from 127.0.0.1: connection closed inside the response"},
+		{"bad chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0,
+		 "bad HTTP response from 127.0.0.1: bad chunk size"},
+		{"slow", NULL, AMP_ERR_TIMEOUT, "127.0.0.1:8080: no complete answer in time"},
+		{"refused", NULL, AMP_ERR_CONNECT, "connect to 127.0.0.1:8080: connection failed"},
+	};
+	char why[512];
+	char want[600];
+
+	(void)state;
+	cfg.credentials = AMP_CREDS_CONTAINER;
+	port_test_setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:8080/creds");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t start;
+
+		amp_creds_free(&prov);
+		port_test_clear_conns();
+		answer_count = 0;
+		assert_int_equal(amp_creds_setup(&prov, &cfg), AMP_OK);
+		if (cases[i].answer != NULL)
+			serve(strncmp(cases[i].answer, "HTTP/", 5) == 0 ? raw(cases[i].answer) : answer(200, cases[i].answer));
+		else if (cases[i].rc == AMP_ERR_CONNECT)
+			port_test_add_conn(AMP_ERR_CONNECT);
+		else
+			port_test_add_recv_rc(port_test_add_conn(AMP_OK), cases[i].rc);
+		start = port_monotonic_ms();
+		get_fails(why, sizeof(why));
+		snprintf(want, sizeof(want), "waiting for credentials: container: %s", cases[i].why);
+		if (strcmp(why, want) != 0)
+			fail_msg("case \"%s\":\n got  %s\n want %s", cases[i].name, why, want);
+		/* a slow endpoint costs the container timeout (2 s) at most */
+		assert_true(port_monotonic_ms() - start <= 2000);
+		assert_false(prov.have);
+		assert_http_wiped();
+	}
+}
+
 /* ---- environment, static keys, the shared credentials file ---- */
 
 static void test_env_and_static(void **state)
@@ -827,6 +884,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_imds_endpoint_and_disabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_imds_bad_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_container_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_container_bad_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_and_static, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_credentials_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_chain_order, setup, teardown),
