@@ -8,9 +8,9 @@ CMAKE_FLAGS ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libmbedtls-dev nanopb libnanopb-dev protobuf-compiler \
 	libsnappy-dev libinih-dev libcmocka-dev python3-kconfiglib python3-protobuf prometheus \
-	python3-botocore python3-snappy openssl curl ca-certificates valgrind cppcheck prometheus-node-exporter
+	python3-botocore python3-snappy openssl curl ca-certificates valgrind cppcheck prometheus-node-exporter faketime
 
-.PHONY: all build deps lint test test-valgrind test-store-forward test-unit test-asan test-integration test-integration-asan test-compat demo menuconfig clean
+.PHONY: all build deps lint test test-valgrind test-store-forward test-unit test-asan test-integration test-integration-asan test-compat test-creds demo menuconfig clean
 
 all: build
 
@@ -98,13 +98,18 @@ lint: build
 		-I firmware -I port -I tests/port -I $(BUILD)/generated -I $(BUILD)/proto \
 		firmware/*.c port/posix/*.c tests/port/*.c
 
+# Credential sources end to end: IMDSv2, container and AWS IoT stand-ins on loopback (tests/integration/creds.sh).
+test-creds: build
+	tests/integration/creds.sh $(BUILD)
+
+
 # node_exporter and amp-agent --print on the same fixture roots (and on this host for uname, os, time, timex,
 # filesystem): every series both emit must agree.
 test-compat: build
 	tests/integration/compat.sh $(BUILD)
 
 test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-compat test-store-forward \
-	test-cross check-board-configs test-packaging test-notify
+	test-creds test-cross check-board-configs test-packaging test-notify
 
 .PHONY: deps-cross cross test-cross check-board-configs board-configs test-packaging test-notify install clean-boards
 

@@ -4,6 +4,7 @@
  * those deadlines. While a request waits on the network, the port's idle hook keeps collecting on time.
  */
 #include "agent.h"
+#include "clock.h"
 #include "collector.h"
 #include "compress.h"
 #include "encoder.h"
@@ -172,7 +173,8 @@ int amp_agent_collect(void)
 
 	collect_ctx.now_ms = port_monotonic_ms();
 	failed = amp_collect_all(&collect_ctx);
-	now = port_realtime_ms();
+	/* provisional (held on the monotonic clock) while the wall clock is known wrong: see clock.h */
+	now = amp_clock_stamp();
 	if (failed > 0)
 		AMP_LOG_D("agent", "%u collectors failed this collection", failed);
 	stats.spool_bytes_written = amp_spool_stats()->bytes_written;
@@ -203,12 +205,14 @@ static void source_release(struct source *src, uint64_t seq)
 static void drop_too_old(struct source *src)
 {
 	int64_t limit = agent_cfg->sample_age_limit_ms;
-	int64_t now = port_realtime_ms();
+	int64_t now = amp_clock_now_ms();
 	uint64_t before = src->ring->samples;
 
 	if (limit == 0)
 		return;
-	while (amp_ring_frames(src->ring) > 0 && now - amp_ring_oldest_timestamp(src->ring) > limit)
+	/* a provisional stamp (taken while the clock was unknown) has no age yet */
+	while (amp_ring_frames(src->ring) > 0 && !amp_clock_provisional(amp_ring_oldest_timestamp(src->ring)) &&
+	       now - amp_ring_oldest_timestamp(src->ring) > limit)
 		source_release(src, src->ring->tail_seq + 1);
 	if (src->ring->samples != before) {
 		stats.dropped[AMP_DROP_TOO_OLD] += before - src->ring->samples;
@@ -249,6 +253,8 @@ static void batch_load(struct source *src)
 	batch->frame_count = src->frames;
 	batch->max_samples = agent_cfg->max_samples_per_send;
 	batch->metadata_due = NULL;
+	/* collections made while the clock was unknown get their time now (push_once checked it is known) */
+	batch->restamp = amp_clock_restamp;
 }
 
 /* Marks the families whose metadata is due: new ones, and those sent more than METADATA_INTERVAL_MS ago. */
@@ -338,6 +344,15 @@ static int push_once(struct amp_push_result *res, bool *retry)
 	res->retry_after_s = -1;
 	if (!push_ready)
 		return AMP_ERR_CONNECT;
+	/* samples are never sent with a time known to be wrong: ask the receiver for it first */
+	if (amp_ring_frames(&ring) > 0 && !amp_clock_trusted()) {
+		int rc = amp_push_probe_clock(push, res);
+
+		if (rc != AMP_OK) {
+			*retry = true;
+			return rc; /* res->message says why the samples wait */
+		}
+	}
 	while ((src = next_source()) != NULL) {
 		struct amp_encoder_batch *batch = &src->batch;
 		size_t len, zlen;
@@ -348,6 +363,12 @@ static int push_once(struct amp_push_result *res, bool *retry)
 		if (!src->replay)
 			metadata_schedule(batch, port_monotonic_ms());
 		rc = amp_encoder_encode(batch, request_buf, sizeof(request_buf), &len);
+		if (rc == AMP_ERR_RANGE) {
+			/* a provisional stamp the clock cannot turn into a time yet: the samples wait */
+			snprintf(res->message, sizeof(res->message), "the wall clock is not known yet: samples wait");
+			*retry = true;
+			return rc;
+		}
 		if (rc == AMP_ERR_NOTFOUND) {
 			batch->complete = 1; /* frames without samples (every collector skipped): nothing to send */
 			batch_advance(src);
@@ -504,7 +525,8 @@ static uint64_t push_due_ms(uint64_t now)
 
 	if (!push_ready || amp_ring_frames(&ring) == 0)
 		return UINT64_MAX;
-	age = port_realtime_ms() - amp_ring_oldest_timestamp(&ring);
+	age = amp_clock_provisional(amp_ring_oldest_timestamp(&ring)) ? INT64_MAX
+									: amp_clock_now_ms() - amp_ring_oldest_timestamp(&ring);
 	if (amp_spool_enabled() && amp_ring_frames(&replay->ring) > 0)
 		return now > next_push_ms ? now : next_push_ms;
 	if (live.frames > 0 || ring.samples >= agent_cfg->max_samples_per_send || age < 0 ||

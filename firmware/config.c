@@ -1,8 +1,11 @@
 /* Configuration: reads the INI file through inih with our own line reader, validates every key into fixed fields. */
 #include "config.h"
 #include "collector.h"
-#include "spool.h"
+#include "creds.h"
+#include "json.h"
 #include "port.h"
+#include "secret.h"
+#include "spool.h"
 #include "sysattr.h"
 
 #include <ini.h>
@@ -81,6 +84,25 @@ enum cfg_key {
 	KEY_FS_MOUNT_TIMEOUT,
 	KEY_FS_MOUNT_POINTS_EXCLUDE,
 	KEY_FS_TYPES_EXCLUDE,
+	/* authentication and credentials (docs/credentials.md) */
+	KEY_BEARER_TOKEN,
+	KEY_BEARER_TOKEN_FILE,
+	KEY_BASIC_USERNAME,
+	KEY_BASIC_PASSWORD,
+	KEY_BASIC_PASSWORD_FILE,
+	KEY_TLS_CLOCK_BOOTSTRAP,
+	KEY_CREDENTIALS,
+	KEY_REFRESH_MARGIN,
+	KEY_PROFILE,
+	KEY_SHARED_CREDENTIALS_FILE,
+	KEY_IMDS_ENDPOINT,
+	KEY_IMDS_V1_FALLBACK,
+	KEY_IOT_ENDPOINT,
+	KEY_IOT_ROLE_ALIAS,
+	KEY_IOT_THING_NAME,
+	KEY_IOT_CERT_FILE,
+	KEY_IOT_KEY_FILE,
+	KEY_IOT_CA_FILE,
 	KEY_COUNT,
 };
 
@@ -123,6 +145,24 @@ static const struct {
 	[KEY_FS_MOUNT_TIMEOUT] = {SEC_FILESYSTEM, "mount_timeout"},
 	[KEY_FS_MOUNT_POINTS_EXCLUDE] = {SEC_FILESYSTEM, "mount_points_exclude"},
 	[KEY_FS_TYPES_EXCLUDE] = {SEC_FILESYSTEM, "fs_types_exclude"},
+	[KEY_BEARER_TOKEN] = {SEC_REMOTE_WRITE, "bearer_token"},
+	[KEY_BEARER_TOKEN_FILE] = {SEC_REMOTE_WRITE, "bearer_token_file"},
+	[KEY_BASIC_USERNAME] = {SEC_REMOTE_WRITE, "basic_auth_username"},
+	[KEY_BASIC_PASSWORD] = {SEC_REMOTE_WRITE, "basic_auth_password"},
+	[KEY_BASIC_PASSWORD_FILE] = {SEC_REMOTE_WRITE, "basic_auth_password_file"},
+	[KEY_TLS_CLOCK_BOOTSTRAP] = {SEC_REMOTE_WRITE, "tls_clock_bootstrap"},
+	[KEY_CREDENTIALS] = {SEC_SIGV4, "credentials"},
+	[KEY_REFRESH_MARGIN] = {SEC_SIGV4, "refresh_margin"},
+	[KEY_PROFILE] = {SEC_SIGV4, "profile"},
+	[KEY_SHARED_CREDENTIALS_FILE] = {SEC_SIGV4, "shared_credentials_file"},
+	[KEY_IMDS_ENDPOINT] = {SEC_SIGV4, "imds_endpoint"},
+	[KEY_IMDS_V1_FALLBACK] = {SEC_SIGV4, "imds_v1_fallback"},
+	[KEY_IOT_ENDPOINT] = {SEC_SIGV4, "iot_endpoint"},
+	[KEY_IOT_ROLE_ALIAS] = {SEC_SIGV4, "iot_role_alias"},
+	[KEY_IOT_THING_NAME] = {SEC_SIGV4, "iot_thing_name"},
+	[KEY_IOT_CERT_FILE] = {SEC_SIGV4, "iot_cert_file"},
+	[KEY_IOT_KEY_FILE] = {SEC_SIGV4, "iot_key_file"},
+	[KEY_IOT_CA_FILE] = {SEC_SIGV4, "iot_ca_file"},
 };
 
 /* State shared by the line reader and the key handler during one amp_config_load. */
@@ -149,15 +189,6 @@ static int parse_url(const char *text, struct amp_url *out, const char **why);
 /* Not on the stack: both are large, and both may hold secrets, so they are wiped after every use. */
 static char config_text[AMP_CONFIG_FILE_MAX];
 static char secret_file_buf[AMP_CONFIG_SECRET_FILE_MAX];
-
-/* Plain memset on a buffer about to die may be removed by the compiler; volatile stores may not. */
-static void secure_zero(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
 
 static bool is_space(char c)
 {
@@ -248,12 +279,13 @@ static void line_error(struct cfg_ctx *ctx, const char *key, const char *fmt, ..
 }
 
 /*
- * The name of a key as it may appear in a message. In [sigv4] a name that is not a plausible key may be
- * part of a secret pasted on a line of its own (base64 holds '='), so it is not shown.
+ * The name of a key as it may appear in a message. In [sigv4] and [remote_write] (bearer tokens) a name
+ * that is not a plausible key may be part of a secret pasted on a line of its own (base64 holds '='), so
+ * it is not shown.
  */
 static const char *show_key(const struct cfg_ctx *ctx, char *buf, size_t cap, const char *name, size_t n)
 {
-	if (ctx->section == SEC_SIGV4) {
+	if (ctx->section == SEC_SIGV4 || ctx->section == SEC_REMOTE_WRITE) {
 		bool plain = n > 0 && n <= 32;
 
 		for (size_t i = 0; plain && i < n; i++)
@@ -262,6 +294,15 @@ static const char *show_key(const struct cfg_ctx *ctx, char *buf, size_t cap, co
 			return "(name hidden: it may be part of a secret)";
 	}
 	return show(buf, cap, name, n);
+}
+
+/* A line too long for inih that may hold a secret: its error points at the *_file keys. */
+static bool long_secret_line(const struct cfg_ctx *ctx, const char *key, size_t kn)
+{
+	if (ctx->section == SEC_SIGV4)
+		return true;
+	return ctx->section == SEC_REMOTE_WRITE && ((kn >= 12 && memcmp(key, "bearer_token", 12) == 0) ||
+						     (kn >= 19 && memcmp(key, "basic_auth_password", 19) == 0));
 }
 
 /* Where an inline comment starts in inih's eyes: ';' at the start or after whitespace. */
@@ -373,7 +414,7 @@ static size_t filter_line(struct cfg_ctx *ctx, const char *p, size_t n, const ch
 	if (n > AMP_CONFIG_MAX_LINE) {
 		line_error(ctx, kn > 0 ? show_key(ctx, shown, sizeof(shown), key, kn) : NULL,
 			   "line longer than %d bytes (inih's limit)%s", AMP_CONFIG_MAX_LINE,
-			   ctx->section == SEC_SIGV4 ? "; put a long secret in a file and use its *_file key" : "");
+			   long_secret_line(ctx, key, kn) ? "; put a long secret in a file and use its *_file key" : "");
 		mark_refused_key(ctx, key, kn);
 		return 0;
 	}
@@ -450,13 +491,13 @@ static char *cfg_reader(char *str, int num, void *stream)
 
 	if (num < 2 || ctx->stopped || ctx->pos >= ctx->len) {
 		if (num > 0)
-			secure_zero(str, (size_t)num);
+			amp_secret_wipe(str, (size_t)num);
 		return NULL;
 	}
 	if (ctx->errors >= AMP_CONFIG_MAX_ERRORS) {
 		ctx->stopped = true;
 		cfg_error(ctx, ctx->line, NULL, NULL, "too many errors; the rest of the file is not checked");
-		secure_zero(str, (size_t)num);
+		amp_secret_wipe(str, (size_t)num);
 		return NULL;
 	}
 	p = ctx->text + ctx->pos;
@@ -661,15 +702,26 @@ static bool secret_ok(const char *s)
 	return true;
 }
 
+/* What a credential may hold; each is checked without ever showing the value. */
+enum cred_kind {
+	CRED_ACCESS_KEY, /* letters, digits, '_' */
+	CRED_SECRET,     /* printable ASCII without whitespace (secret keys, session and bearer tokens) */
+	CRED_PASSWORD,   /* any UTF-8 text without control characters (basic_auth_password) */
+};
+
 /* Stores a credential given inline or read from a file; never puts its value in a message. */
 static void set_credential(struct cfg_ctx *ctx, const char *key, char *dst, size_t cap, const char *value,
-			   bool access_key)
+			   enum cred_kind kind)
 {
 	size_t n = strlen(value);
+	bool ok = kind == CRED_ACCESS_KEY ? access_key_ok(value) :
+		  kind == CRED_SECRET ? secret_ok(value) : !has_control(value) && utf8_valid(value);
 
-	if (access_key ? !access_key_ok(value) : !secret_ok(value)) {
-		line_error(ctx, key, access_key ? "value must be letters, digits and '_' (value not shown)" :
-			   "value holds whitespace, control or non-ASCII characters (value not shown)");
+	if (!ok) {
+		line_error(ctx, key, kind == CRED_ACCESS_KEY ? "value must be letters, digits and '_' (value not shown)" :
+			   kind == CRED_SECRET ?
+			   "value holds whitespace, control or non-ASCII characters (value not shown)" :
+			   "value holds control characters or is not UTF-8 (value not shown)");
 		return;
 	}
 	if (n >= cap) {
@@ -680,10 +732,9 @@ static void set_credential(struct cfg_ctx *ctx, const char *key, char *dst, size
 }
 
 static void set_credential_file(struct cfg_ctx *ctx, const char *key, char *dst, size_t cap, const char *path,
-				bool access_key)
+				enum cred_kind kind)
 {
 	char shown[CONFIG_MAX_PATH_LEN + 4];
-	char *start = secret_file_buf;
 	size_t n = 0;
 	int rc;
 
@@ -691,35 +742,81 @@ static void set_credential_file(struct cfg_ctx *ctx, const char *key, char *dst,
 		line_error(ctx, key, "\"%s\" is not an absolute path", show(shown, sizeof(shown), path, strlen(path)));
 		return;
 	}
-	rc = port_read_file(path, secret_file_buf, sizeof(secret_file_buf), &n);
-	if (rc == AMP_ERR_FULL) {
+	rc = amp_secret_read_file(path, secret_file_buf, sizeof(secret_file_buf), &n);
+	if (rc == AMP_ERR_FULL)
 		line_error(ctx, key, "%s: file larger than %zu bytes", show(shown, sizeof(shown), path, strlen(path)),
 			   sizeof(secret_file_buf) - 1);
-		goto cleanup;
-	}
-	if (rc != AMP_OK) {
-		line_error(ctx, key, "%s: cannot read: %s", show(shown, sizeof(shown), path, strlen(path)),
-			   amp_strerror(rc));
-		goto cleanup;
-	}
-	if (memchr(secret_file_buf, '\0', n) != NULL) {
+	else if (rc == AMP_ERR_INVALID)
 		line_error(ctx, key, "%s: file holds a NUL byte (content not shown)",
 			   show(shown, sizeof(shown), path, strlen(path)));
-		goto cleanup;
-	}
-	while (n > 0 && is_space(start[n - 1]))
-		start[--n] = '\0';
-	while (n > 0 && is_space(*start)) {
-		start++;
-		n--;
-	}
-	if (n == 0) {
+	else if (rc != AMP_OK)
+		line_error(ctx, key, "%s: cannot read: %s", show(shown, sizeof(shown), path, strlen(path)),
+			   amp_strerror(rc));
+	else if (n == 0)
 		line_error(ctx, key, "%s: file is empty", show(shown, sizeof(shown), path, strlen(path)));
-		goto cleanup;
+	else
+		set_credential(ctx, key, dst, cap, secret_file_buf, kind);
+	amp_secret_wipe(secret_file_buf, sizeof(secret_file_buf));
+}
+
+/* A *_file key whose file is read again at run time: its path is kept as well as what it held at load. */
+static void set_watched_file(struct cfg_ctx *ctx, const char *key, char *path_dst, size_t path_cap, char *dst,
+			     size_t cap, const char *path, enum cred_kind kind)
+{
+	unsigned errors = ctx->errors;
+
+	set_credential_file(ctx, key, dst, cap, path, kind);
+	if (ctx->errors == errors)
+		copy_value(ctx, key, path_dst, path_cap, path);
+}
+
+/* Characters allowed in a value, for names AWS restricts (role alias, thing name, profile). */
+static void set_restricted(struct cfg_ctx *ctx, const char *key, char *dst, size_t cap, const char *value,
+			   const char *extra, const char *what)
+{
+	char shown[AMP_CONFIG_SHOW_MAX + 4];
+
+	for (const char *p = value; *p; p++) {
+		if (!is_alpha(*p) && !is_digit(*p) && strchr(extra, *p) == NULL) {
+			line_error(ctx, key, "\"%s\": %s", show(shown, sizeof(shown), value, strlen(value)), what);
+			return;
+		}
 	}
-	set_credential(ctx, key, dst, cap, start, access_key);
-cleanup:
-	secure_zero(secret_file_buf, sizeof(secret_file_buf));
+	copy_value(ctx, key, dst, cap, value);
+}
+
+/* An endpoint URL that must use one scheme; it is not shown (a query may carry a token). */
+static void set_endpoint(struct cfg_ctx *ctx, const char *key, char *dst, size_t cap, const char *value,
+			 bool https)
+{
+	char text[CONFIG_MAX_URL_LEN + 8];
+	struct amp_url url;
+	const char *why = NULL;
+
+	/* iot_endpoint is usually a bare host name, as `aws iot describe-endpoint` prints it */
+	if (https && strstr(value, "://") == NULL)
+		snprintf(text, sizeof(text), "https://%s", value);
+	else
+		snprintf(text, sizeof(text), "%s", value);
+	if (parse_url(text, &url, &why) != AMP_OK) {
+		line_error(ctx, key, "bad URL: %s", why);
+		return;
+	}
+	if (url.tls != https) {
+		line_error(ctx, key, "bad URL: the scheme must be %s", https ? "https://" : "http://");
+		return;
+	}
+	copy_value(ctx, key, dst, cap, value);
+}
+
+static void set_mode(struct cfg_ctx *ctx, const char *key, enum amp_creds_mode *dst, const char *value)
+{
+	if (amp_creds_mode_parse(value, dst) != AMP_OK) {
+		char shown[AMP_CONFIG_SHOW_MAX + 4];
+
+		line_error(ctx, key, "\"%s\": expected auto, static, env, file, imds, container or iot",
+			   show(shown, sizeof(shown), value, strlen(value)));
+	}
 }
 
 static bool label_name_ok(const char *s)
@@ -901,6 +998,10 @@ static enum cfg_key twin_key(enum cfg_key k)
 	case KEY_SECRET_KEY_FILE: return KEY_SECRET_KEY;
 	case KEY_SESSION_TOKEN: return KEY_SESSION_TOKEN_FILE;
 	case KEY_SESSION_TOKEN_FILE: return KEY_SESSION_TOKEN;
+	case KEY_BEARER_TOKEN: return KEY_BEARER_TOKEN_FILE;
+	case KEY_BEARER_TOKEN_FILE: return KEY_BEARER_TOKEN;
+	case KEY_BASIC_PASSWORD: return KEY_BASIC_PASSWORD_FILE;
+	case KEY_BASIC_PASSWORD_FILE: return KEY_BASIC_PASSWORD;
 	default: return KEY_COUNT;
 	}
 }
@@ -1005,22 +1106,87 @@ static void set_key(struct cfg_ctx *ctx, enum cfg_key k, const char *value)
 		set_aws_name(ctx, key, cfg->service, sizeof(cfg->service), value);
 		break;
 	case KEY_ACCESS_KEY:
-		set_credential(ctx, key, cfg->access_key, sizeof(cfg->access_key), value, true);
+		set_credential(ctx, key, cfg->access_key, sizeof(cfg->access_key), value, CRED_ACCESS_KEY);
 		break;
 	case KEY_ACCESS_KEY_FILE:
-		set_credential_file(ctx, key, cfg->access_key, sizeof(cfg->access_key), value, true);
+		set_credential_file(ctx, key, cfg->access_key, sizeof(cfg->access_key), value, CRED_ACCESS_KEY);
 		break;
 	case KEY_SECRET_KEY:
-		set_credential(ctx, key, cfg->secret_key, sizeof(cfg->secret_key), value, false);
+		set_credential(ctx, key, cfg->secret_key, sizeof(cfg->secret_key), value, CRED_SECRET);
 		break;
 	case KEY_SECRET_KEY_FILE:
-		set_credential_file(ctx, key, cfg->secret_key, sizeof(cfg->secret_key), value, false);
+		set_credential_file(ctx, key, cfg->secret_key, sizeof(cfg->secret_key), value, CRED_SECRET);
 		break;
 	case KEY_SESSION_TOKEN:
-		set_credential(ctx, key, cfg->session_token, sizeof(cfg->session_token), value, false);
+		set_credential(ctx, key, cfg->session_token, sizeof(cfg->session_token), value, CRED_SECRET);
 		break;
 	case KEY_SESSION_TOKEN_FILE:
-		set_credential_file(ctx, key, cfg->session_token, sizeof(cfg->session_token), value, false);
+		set_credential_file(ctx, key, cfg->session_token, sizeof(cfg->session_token), value, CRED_SECRET);
+		break;
+	case KEY_BEARER_TOKEN:
+		set_credential(ctx, key, cfg->bearer_token, sizeof(cfg->bearer_token), value, CRED_SECRET);
+		break;
+	case KEY_BEARER_TOKEN_FILE:
+		set_watched_file(ctx, key, cfg->bearer_token_file, sizeof(cfg->bearer_token_file), cfg->bearer_token,
+				 sizeof(cfg->bearer_token), value, CRED_SECRET);
+		break;
+	case KEY_BASIC_USERNAME:
+		if (strchr(value, ':') != NULL)
+			line_error(ctx, key, "a user name must not hold ':' (RFC 7617)");
+		else
+			set_label_value(ctx, key, cfg->basic_auth_username, sizeof(cfg->basic_auth_username), value);
+		break;
+	case KEY_BASIC_PASSWORD:
+		set_credential(ctx, key, cfg->basic_auth_password, sizeof(cfg->basic_auth_password), value,
+			       CRED_PASSWORD);
+		break;
+	case KEY_BASIC_PASSWORD_FILE:
+		set_watched_file(ctx, key, cfg->basic_auth_password_file, sizeof(cfg->basic_auth_password_file),
+				 cfg->basic_auth_password, sizeof(cfg->basic_auth_password), value, CRED_PASSWORD);
+		break;
+	case KEY_TLS_CLOCK_BOOTSTRAP:
+		set_bool(ctx, key, &cfg->tls_clock_bootstrap, value);
+		break;
+	case KEY_CREDENTIALS:
+		set_mode(ctx, key, &cfg->credentials, value);
+		break;
+	case KEY_REFRESH_MARGIN:
+		set_duration(ctx, key, &cfg->refresh_margin_ms, value);
+		break;
+	case KEY_PROFILE:
+		set_restricted(ctx, key, cfg->profile, sizeof(cfg->profile), value, "_.-+=,@",
+			       "use letters, digits and _.-+=,@");
+		break;
+	case KEY_SHARED_CREDENTIALS_FILE:
+		set_path(ctx, key, cfg->shared_credentials_file, sizeof(cfg->shared_credentials_file), value);
+		break;
+	case KEY_IMDS_ENDPOINT:
+		set_endpoint(ctx, key, cfg->imds_endpoint, sizeof(cfg->imds_endpoint), value, false);
+		break;
+	case KEY_IMDS_V1_FALLBACK:
+		set_bool(ctx, key, &cfg->imds_v1_fallback, value);
+		break;
+	case KEY_IOT_ENDPOINT:
+		set_endpoint(ctx, key, cfg->iot_endpoint, sizeof(cfg->iot_endpoint), value, true);
+		break;
+	case KEY_IOT_ROLE_ALIAS:
+		/* AWS: [\w=,@-]+, at most 128 characters */
+		set_restricted(ctx, key, cfg->iot_role_alias, sizeof(cfg->iot_role_alias), value, "_=,@-",
+			       "use letters, digits and _=,@-");
+		break;
+	case KEY_IOT_THING_NAME:
+		/* AWS: [a-zA-Z0-9:_-]+, at most 128 characters */
+		set_restricted(ctx, key, cfg->iot_thing_name, sizeof(cfg->iot_thing_name), value, ":_-",
+			       "use letters, digits and :_-");
+		break;
+	case KEY_IOT_CERT_FILE:
+		set_path(ctx, key, cfg->iot_cert_file, sizeof(cfg->iot_cert_file), value);
+		break;
+	case KEY_IOT_KEY_FILE:
+		set_path(ctx, key, cfg->iot_key_file, sizeof(cfg->iot_key_file), value);
+		break;
+	case KEY_IOT_CA_FILE:
+		set_path(ctx, key, cfg->iot_ca_file, sizeof(cfg->iot_ca_file), value);
 		break;
 	case KEY_TEXTFILE_DIRECTORY:
 		set_textfile_directory(ctx, key, value);
@@ -1116,6 +1282,194 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 	return 1;
 }
 
+/* The line of the first of the keys given, 0 when none is. */
+static unsigned first_given(const struct cfg_ctx *ctx, const enum cfg_key *keys, unsigned n, enum cfg_key *which)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (ctx->key_line[keys[i]] != 0) {
+			if (which != NULL)
+				*which = keys[i];
+			return ctx->key_line[keys[i]];
+		}
+	}
+	return 0;
+}
+
+/* Exactly one way to authenticate: SigV4, a bearer token or basic auth (or none). */
+static void check_auth(struct cfg_ctx *ctx)
+{
+	static const enum cfg_key bearer[] = {KEY_BEARER_TOKEN, KEY_BEARER_TOKEN_FILE};
+	static const enum cfg_key basic[] = {KEY_BASIC_USERNAME, KEY_BASIC_PASSWORD, KEY_BASIC_PASSWORD_FILE};
+	enum cfg_key bk = KEY_COUNT, sk = KEY_COUNT;
+	unsigned bearer_line = first_given(ctx, bearer, 2, &bk);
+	unsigned basic_line = first_given(ctx, basic, 3, &sk);
+
+	if (ctx->cfg->sigv4_enabled && bearer_line != 0)
+		cfg_error(ctx, bearer_line, "remote_write", key_table[bk].name,
+			  "[sigv4] is also given (line %u): use one of [sigv4], bearer_token and basic_auth",
+			  ctx->section_line[SEC_SIGV4]);
+	if (ctx->cfg->sigv4_enabled && basic_line != 0)
+		cfg_error(ctx, basic_line, "remote_write", key_table[sk].name,
+			  "[sigv4] is also given (line %u): use one of [sigv4], bearer_token and basic_auth",
+			  ctx->section_line[SEC_SIGV4]);
+	if (bearer_line != 0 && basic_line != 0)
+		cfg_error(ctx, bearer_line > basic_line ? bearer_line : basic_line, "remote_write",
+			  key_table[bearer_line > basic_line ? bk : sk].name,
+			  "%s is also given (line %u): use one of [sigv4], bearer_token and basic_auth",
+			  key_table[bearer_line > basic_line ? sk : bk].name, bearer_line > basic_line ? basic_line : bearer_line);
+	if (basic_line != 0 && ctx->key_line[KEY_BASIC_USERNAME] == 0)
+		cfg_error(ctx, ctx->section_line[SEC_REMOTE_WRITE], "remote_write", "basic_auth_username",
+			  "missing (required with basic_auth_password)");
+}
+
+static bool aws_name_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || is_digit(*s) || *s == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* "aps-workspaces.<region>.amazonaws.com" (or .amazonaws.com.cn): the region, into out. */
+static bool region_from_host(const char *host, char *out, size_t cap)
+{
+	static const char prefix[] = "aps-workspaces.";
+	static const char *const suffixes[] = {".amazonaws.com", ".amazonaws.com.cn"};
+	size_t n = strlen(host);
+
+	if (strncmp(host, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t sn = strlen(suffixes[i]);
+		size_t rn;
+
+		if (n <= sizeof(prefix) - 1 + sn || strcmp(host + n - sn, suffixes[i]) != 0)
+			continue;
+		rn = n - sn - (sizeof(prefix) - 1);
+		if (rn >= cap)
+			return false;
+		memcpy(out, host + sizeof(prefix) - 1, rn);
+		out[rn] = '\0';
+		if (aws_name_ok(out))
+			return true;
+		out[0] = '\0';
+	}
+	return false;
+}
+
+/* Region: [sigv4] region, else AWS_REGION, else the one in an AMP workspace URL. */
+static void check_region(struct cfg_ctx *ctx)
+{
+	struct amp_config *cfg = ctx->cfg;
+	char env[64];
+	int rc;
+
+	if (ctx->key_line[KEY_REGION] != 0)
+		return;
+	rc = port_getenv("AWS_REGION", env, sizeof(env));
+	if (rc == AMP_OK && env[0] != '\0') {
+		if (aws_name_ok(env) && strlen(env) < sizeof(cfg->region)) {
+			strcpy(cfg->region, env);
+		} else {
+			char shown[AMP_CONFIG_SHOW_MAX + 4];
+
+			cfg_error(ctx, ctx->section_line[SEC_SIGV4], "sigv4", "region",
+				  "AWS_REGION \"%s\": use lower-case letters, digits and '-'",
+				  show(shown, sizeof(shown), env, strlen(env)));
+		}
+		return;
+	}
+	if (rc == AMP_ERR_FULL) {
+		cfg_error(ctx, ctx->section_line[SEC_SIGV4], "sigv4", "region", "AWS_REGION is too long");
+		return;
+	}
+	if (!region_from_host(cfg->url.host, cfg->region, sizeof(cfg->region)))
+		cfg_error(ctx, ctx->section_line[SEC_SIGV4], "sigv4", "region",
+			  "missing: set it, or AWS_REGION, or use an aps-workspaces.<region>.amazonaws.com URL");
+}
+
+/* Keys only one `credentials` mode reads: given with another mode, they are a mistake. */
+static void check_mode_keys(struct cfg_ctx *ctx, const enum cfg_key *keys, unsigned n, enum amp_creds_mode owner)
+{
+	enum amp_creds_mode mode = ctx->cfg->credentials;
+
+	if (mode == AMP_CREDS_AUTO || mode == owner)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		if (ctx->key_line[keys[i]] != 0)
+			cfg_error(ctx, ctx->key_line[keys[i]], "sigv4", key_table[keys[i]].name,
+				  "not used with credentials = %s", amp_creds_mode_name(mode));
+	}
+}
+
+static void check_credentials(struct cfg_ctx *ctx)
+{
+	static const enum cfg_key static_keys[] = {KEY_ACCESS_KEY, KEY_ACCESS_KEY_FILE, KEY_SECRET_KEY,
+						   KEY_SECRET_KEY_FILE, KEY_SESSION_TOKEN, KEY_SESSION_TOKEN_FILE};
+	static const enum cfg_key file_keys[] = {KEY_PROFILE, KEY_SHARED_CREDENTIALS_FILE};
+	static const enum cfg_key imds_keys[] = {KEY_IMDS_ENDPOINT, KEY_IMDS_V1_FALLBACK};
+	static const enum cfg_key iot_keys[] = {KEY_IOT_ENDPOINT, KEY_IOT_ROLE_ALIAS, KEY_IOT_THING_NAME,
+						KEY_IOT_CERT_FILE, KEY_IOT_KEY_FILE, KEY_IOT_CA_FILE};
+	static const enum cfg_key iot_required[] = {KEY_IOT_ENDPOINT, KEY_IOT_ROLE_ALIAS, KEY_IOT_THING_NAME,
+						    KEY_IOT_CERT_FILE, KEY_IOT_KEY_FILE};
+	enum amp_creds_mode mode = ctx->cfg->credentials;
+	unsigned at = ctx->section_line[SEC_SIGV4];
+	bool has_id = ctx->key_line[KEY_ACCESS_KEY] != 0 || ctx->key_line[KEY_ACCESS_KEY_FILE] != 0;
+	bool has_secret = ctx->key_line[KEY_SECRET_KEY] != 0 || ctx->key_line[KEY_SECRET_KEY_FILE] != 0;
+	bool has_token = ctx->key_line[KEY_SESSION_TOKEN_FILE] != 0 || ctx->cfg->session_token[0] != '\0';
+
+	check_mode_keys(ctx, static_keys, sizeof(static_keys) / sizeof(static_keys[0]), AMP_CREDS_STATIC);
+	check_mode_keys(ctx, file_keys, sizeof(file_keys) / sizeof(file_keys[0]), AMP_CREDS_FILE);
+	check_mode_keys(ctx, imds_keys, sizeof(imds_keys) / sizeof(imds_keys[0]), AMP_CREDS_IMDS);
+	check_mode_keys(ctx, iot_keys, sizeof(iot_keys) / sizeof(iot_keys[0]), AMP_CREDS_IOT);
+	if (mode == AMP_CREDS_STATIC || (mode == AMP_CREDS_AUTO && (has_id || has_secret || has_token))) {
+		const char *why = mode == AMP_CREDS_STATIC ? "required with credentials = static" :
+				  "static keys need both access_key and secret_key";
+
+		if (!has_id)
+			cfg_error(ctx, at, "sigv4", "access_key", "missing (%s; or access_key_file)", why);
+		if (!has_secret)
+			cfg_error(ctx, at, "sigv4", "secret_key", "missing (%s; or secret_key_file)", why);
+	}
+	if (mode == AMP_CREDS_IOT || (mode == AMP_CREDS_AUTO && first_given(ctx, iot_keys, 6, NULL) != 0)) {
+		for (unsigned i = 0; i < sizeof(iot_required) / sizeof(iot_required[0]); i++) {
+			if (ctx->key_line[iot_required[i]] == 0)
+				cfg_error(ctx, at, "sigv4", key_table[iot_required[i]].name,
+					  "missing (required for the AWS IoT credentials provider)");
+		}
+	}
+}
+
+/*
+ * A file holding secrets must not be readable by others: loudly warned (not refused, so an agent whose
+ * file was copied with the wrong mode still starts and buffers). Secrets in *_file keys are not in it.
+ */
+static void check_file_mode(struct cfg_ctx *ctx)
+{
+	static const enum cfg_key inline_secrets[] = {KEY_SECRET_KEY, KEY_SESSION_TOKEN, KEY_BEARER_TOKEN,
+						      KEY_BASIC_PASSWORD};
+	struct port_file_info st;
+	enum cfg_key which = KEY_COUNT;
+
+	for (unsigned i = 0; i < sizeof(inline_secrets) / sizeof(inline_secrets[0]); i++) {
+		enum cfg_key k = inline_secrets[i];
+
+		/* an empty "session_token =" holds nothing */
+		if (ctx->key_line[k] != 0 && (k != KEY_SESSION_TOKEN || ctx->cfg->session_token[0] != '\0')) {
+			which = k;
+			break;
+		}
+	}
+	if (which == KEY_COUNT || port_file_stat(ctx->cfg->source, &st) != AMP_OK || (st.mode & 077) == 0)
+		return;
+	AMP_LOG_W("config", "%s: holds %s but is readable by %s (mode %04o): chmod 600 it, or move the secret "
+		  "to a file with %s_file", ctx->cfg->source, key_table[which].name,
+		  (st.mode & 007) != 0 ? "everyone" : "its group", (unsigned)st.mode, key_table[which].name);
+}
+
 /* Errors that only the whole file shows: required keys. Reported at the section's header when there is one. */
 static void check_required(struct cfg_ctx *ctx)
 {
@@ -1131,16 +1485,11 @@ static void check_required(struct cfg_ctx *ctx)
 	/* AMP answers 400 for a whole request holding samples older than it accepts: keep to its window */
 	if (!ctx->age_limit_set && strncmp(cfg->url.host, "aps-workspaces.", 15) == 0)
 		cfg->sample_age_limit_ms = AMP_CONFIG_AMP_AGE_LIMIT_MS;
-	if (!cfg->sigv4_enabled)
-		return;
-	if (ctx->key_line[KEY_REGION] == 0)
-		cfg_error(ctx, ctx->section_line[SEC_SIGV4], "sigv4", "region", "missing (required with [sigv4])");
-	if (ctx->key_line[KEY_ACCESS_KEY] == 0 && ctx->key_line[KEY_ACCESS_KEY_FILE] == 0)
-		cfg_error(ctx, ctx->section_line[SEC_SIGV4], "sigv4", "access_key",
-			  "missing (required with [sigv4]; or access_key_file)");
-	if (ctx->key_line[KEY_SECRET_KEY] == 0 && ctx->key_line[KEY_SECRET_KEY_FILE] == 0)
-		cfg_error(ctx, ctx->section_line[SEC_SIGV4], "sigv4", "secret_key",
-			  "missing (required with [sigv4]; or secret_key_file)");
+	check_auth(ctx);
+	if (cfg->sigv4_enabled) {
+		check_region(ctx);
+		check_credentials(ctx);
+	}
 }
 
 /* Insertion sort: at most CONFIG_MAX_EXTRA_LABELS entries, and no qsort (it may allocate). */
@@ -1186,6 +1535,8 @@ void amp_config_defaults(struct amp_config *cfg)
 	cfg->filesystem.keep_root = true;
 	strcpy(cfg->filesystem.rootfs, "/");
 	cfg->filesystem.mount_timeout_ms = 2000;
+	cfg->credentials = AMP_CREDS_AUTO;
+	cfg->refresh_margin_ms = 5u * 60u * 1000u;
 }
 
 /*
@@ -1232,9 +1583,11 @@ int amp_config_load(struct amp_config *cfg, const char *path)
 		check_required(&ctx);
 	sort_labels(cfg);
 	rc = ctx.errors > 0 ? AMP_ERR_CONFIG : AMP_OK;
+	if (rc == AMP_OK)
+		check_file_mode(&ctx);
 cleanup:
-	secure_zero(config_text, sizeof(config_text));
-	secure_zero(&ctx, sizeof(ctx));
+	amp_secret_wipe(config_text, sizeof(config_text));
+	amp_secret_wipe(&ctx, sizeof(ctx));
 	if (rc != AMP_OK)
 		amp_config_wipe_secrets(cfg);
 	return rc;
@@ -1480,7 +1833,9 @@ int amp_config_parse_url(const char *text, struct amp_url *out)
 
 void amp_config_wipe_secrets(struct amp_config *cfg)
 {
-	secure_zero(cfg->secret_key, sizeof(cfg->secret_key));
-	secure_zero(cfg->session_token, sizeof(cfg->session_token));
-	secure_zero(secret_file_buf, sizeof(secret_file_buf));
+	amp_secret_wipe(cfg->secret_key, sizeof(cfg->secret_key));
+	amp_secret_wipe(cfg->session_token, sizeof(cfg->session_token));
+	amp_secret_wipe(cfg->bearer_token, sizeof(cfg->bearer_token));
+	amp_secret_wipe(cfg->basic_auth_password, sizeof(cfg->basic_auth_password));
+	amp_secret_wipe(secret_file_buf, sizeof(secret_file_buf));
 }

@@ -41,6 +41,17 @@ struct amp_filesystem_options {
 	char fs_types_exclude[AMP_FS_PATTERNS_LEN];     /* space-separated globs; "" = the default list */
 };
 
+/* `[sigv4] credentials`: where SigV4 credentials come from (firmware/creds.h). */
+enum amp_creds_mode {
+	AMP_CREDS_AUTO = 0,  /* the chain: static, iot, env, file, container, imds */
+	AMP_CREDS_STATIC,
+	AMP_CREDS_ENV,
+	AMP_CREDS_FILE,
+	AMP_CREDS_IMDS,
+	AMP_CREDS_CONTAINER,
+	AMP_CREDS_IOT,
+};
+
 struct amp_config {
 	char source[CONFIG_MAX_PATH_LEN]; /* the file the configuration came from, for messages */
 
@@ -84,6 +95,13 @@ struct amp_config {
 	uint32_t max_backoff_ms;             /* default 5 s */
 	bool retry_on_http_429;              /* default true */
 	uint32_t sample_age_limit_ms;        /* 0 = no limit; default 0, or AMP_CONFIG_AMP_AGE_LIMIT_MS for AMP URLs */
+	/* other authentication than SigV4 (named as in Prometheus); at most one of the three */
+	char bearer_token[CONFIG_MAX_SECRET_LEN];         /* inline, or what bearer_token_file held at load */
+	char bearer_token_file[CONFIG_MAX_PATH_LEN];      /* read again when it changes */
+	char basic_auth_username[CONFIG_MAX_LABEL_VALUE_LEN];
+	char basic_auth_password[CONFIG_MAX_SECRET_LEN];  /* inline, or what basic_auth_password_file held */
+	char basic_auth_password_file[CONFIG_MAX_PATH_LEN];
+	bool tls_clock_bootstrap;            /* tolerate certificate dates while the clock is known wrong */
 
 	/* [sigv4]: present means requests are signed */
 	bool sigv4_enabled;
@@ -92,6 +110,18 @@ struct amp_config {
 	char access_key[128];
 	char secret_key[CONFIG_MAX_SECRET_LEN];
 	char session_token[CONFIG_MAX_SECRET_LEN];
+	enum amp_creds_mode credentials;     /* default auto */
+	uint32_t refresh_margin_ms;          /* refresh temporary credentials this long before they expire; 5 min */
+	char profile[128];                   /* shared credentials file profile; default AWS_PROFILE, else default */
+	char shared_credentials_file[CONFIG_MAX_PATH_LEN]; /* default AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials */
+	char imds_endpoint[CONFIG_MAX_URL_LEN]; /* default AWS_EC2_METADATA_SERVICE_ENDPOINT, http://169.254.169.254 */
+	bool imds_v1_fallback;               /* allow IMDSv1 when IMDSv2 gives no token */
+	char iot_endpoint[CONFIG_MAX_URL_LEN]; /* AWS IoT credentials provider host[:port] or https:// URL */
+	char iot_role_alias[129];
+	char iot_thing_name[129];
+	char iot_cert_file[CONFIG_MAX_PATH_LEN];
+	char iot_key_file[CONFIG_MAX_PATH_LEN];
+	char iot_ca_file[CONFIG_MAX_PATH_LEN]; /* default: [remote_write] ca_file */
 };
 
 /*

@@ -19,10 +19,15 @@ struct walk {
 
 static int walk_start(struct walk *w, const struct amp_encoder_batch *b)
 {
+	int rc;
+
 	w->b = b;
 	w->bounded = 0;
 	w->error = 0;
-	return amp_ring_walk_start(&w->ring, b->ring, b->frame_count);
+	rc = amp_ring_walk_start(&w->ring, b->ring, b->frame_count);
+	for (unsigned f = 0; rc == AMP_OK && b->restamp != NULL && f < w->ring.frames; f++)
+		rc = b->restamp(&w->ring.timestamp[f]);
+	return rc;
 }
 
 /* Moves to the next series of the request; 0 when none is left. */
@@ -178,6 +183,7 @@ int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, si
 	prometheus_WriteRequest req = prometheus_WriteRequest_init_zero;
 	pb_ostream_t stream;
 	size_t total = 0;
+	int rc;
 
 	b->series = 0;
 	b->samples = 0;
@@ -201,8 +207,9 @@ int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, si
 		return AMP_ERR_FULL; /* metadata crowding out the samples: CONFIG_REQUEST_BUF_BYTES far too small */
 
 	/* Sizing pass: take series while they fit the buffer and the sample limit. */
-	if (walk_start(&w, b) != AMP_OK)
-		return AMP_ERR_INVALID;
+	rc = walk_start(&w, b);
+	if (rc != AMP_OK)
+		return rc == AMP_ERR_RANGE ? rc : AMP_ERR_INVALID;
 	while (walk_next(&w)) {
 		prometheus_TimeSeries ts;
 		uint32_t samples = walk_samples(&w);

@@ -20,6 +20,7 @@ const char *amp_strerror(int err)
 	case AMP_ERR_CONFIG: return "invalid configuration";
 	case AMP_ERR_REJECTED: return "request rejected by receiver";
 	case AMP_ERR_RANGE: return "value out of range";
+	case AMP_ERR_AUTH: return "no usable credentials";
 	default: return "unknown error";
 	}
 }

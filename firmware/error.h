@@ -18,6 +18,7 @@
 #define AMP_ERR_CONFIG    (-13) /* the configuration is invalid (details were logged) */
 #define AMP_ERR_REJECTED  (-14) /* the receiver answered with a non-2xx status */
 #define AMP_ERR_RANGE     (-15) /* a number is out of its allowed range */
+#define AMP_ERR_AUTH      (-16) /* no usable credentials yet (the push waits for them) */
 
 #if defined(__GNUC__)
 #define AMP_MUST_CHECK __attribute__((warn_unused_result))

@@ -1,5 +1,6 @@
 /* TLS client on mbedTLS: the library never touches sockets; its bio callbacks go through the port. */
 #include "tls.h"
+#include "clock.h"
 #include "log.h"
 #include "opts.h"
 
@@ -20,6 +21,8 @@ void amp_tls_init(struct amp_tls *t)
 	mbedtls_ssl_config_init(&t->conf);
 	mbedtls_x509_crt_init(&t->ca);
 	mbedtls_ctr_drbg_init(&t->drbg);
+	mbedtls_x509_crt_init(&t->own_cert);
+	mbedtls_pk_init(&t->own_key);
 }
 
 static void set_error(struct amp_tls *t, const char *what, int mbed_rc)
@@ -63,6 +66,34 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 	return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
 }
 
+static int64_t x509_ms(const mbedtls_x509_time *x)
+{
+	return amp_clock_utc_ms(x->year, x->mon, x->day, x->hour, x->min, x->sec);
+}
+
+/*
+ * mbedTLS checks certificate dates against the system clock, which on a device without an RTC may read
+ * 1970. While the caller says so (the clock is known wrong and the user opted in), mbedTLS's two date
+ * flags are replaced by a check against the corrected time, or dropped while no time is known; every
+ * other verification failure still fails the handshake.
+ */
+static int verify_dates(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	struct amp_tls *t = ctx;
+
+	(void)depth;
+	if (!t->tolerate_cert_dates)
+		return 0;
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+	if (t->cert_time_ms == 0)
+		t->cert_dates_tolerated = true;
+	else if (t->cert_time_ms < x509_ms(&crt->valid_from))
+		*flags |= MBEDTLS_X509_BADCERT_FUTURE;
+	else if (t->cert_time_ms > x509_ms(&crt->valid_to))
+		*flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+	return 0;
+}
+
 int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t timeout_ms)
 {
 	static const char pers[] = "amp-agent";
@@ -99,6 +130,7 @@ int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t
 #endif
 	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+	mbedtls_ssl_conf_verify(&t->conf, verify_dates, t);
 	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
 #if CONFIG_TLS_MAX_FRAG_LEN != 0 && defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
 	mbedtls_ssl_conf_max_frag_len(&t->conf, CONFIG_TLS_MAX_FRAG_LEN == 512    ? MBEDTLS_SSL_MAX_FRAG_LEN_512
@@ -113,6 +145,48 @@ int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t
 	}
 	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
 	t->configured = true;
+	return AMP_OK;
+}
+
+int amp_tls_set_client_cert(struct amp_tls *t, const char *cert_file, const char *key_file)
+{
+	int rc;
+
+	if (!t->configured)
+		return AMP_ERR_INVALID;
+	mbedtls_x509_crt_free(&t->own_cert);
+	mbedtls_pk_free(&t->own_key);
+	mbedtls_x509_crt_init(&t->own_cert);
+	mbedtls_pk_init(&t->own_key);
+	rc = mbedtls_x509_crt_parse_file(&t->own_cert, cert_file);
+	if (rc != 0) {
+		set_error(t, cert_file, rc);
+		return rc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? AMP_ERR_NOTFOUND : AMP_ERR_TLS;
+	}
+#ifdef AMP_MBEDTLS_3
+	rc = mbedtls_pk_parse_keyfile(&t->own_key, key_file, NULL, mbedtls_ctr_drbg_random, &t->drbg);
+#else
+	rc = mbedtls_pk_parse_keyfile(&t->own_key, key_file, NULL);
+#endif
+	if (rc != 0) {
+		set_error(t, key_file, rc);
+		return rc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? AMP_ERR_NOTFOUND : AMP_ERR_TLS;
+	}
+#ifdef AMP_MBEDTLS_3
+	rc = mbedtls_pk_check_pair(&t->own_cert.pk, &t->own_key, mbedtls_ctr_drbg_random, &t->drbg);
+#else
+	rc = mbedtls_pk_check_pair(&t->own_cert.pk, &t->own_key);
+#endif
+	if (rc != 0) {
+		snprintf(t->error, sizeof(t->error), "%s: the key does not belong to the certificate %s", key_file,
+			 cert_file);
+		return AMP_ERR_TLS;
+	}
+	rc = mbedtls_ssl_conf_own_cert(&t->conf, &t->own_cert, &t->own_key);
+	if (rc != 0) {
+		set_error(t, "client certificate", rc);
+		return AMP_ERR_TLS;
+	}
 	return AMP_OK;
 }
 
@@ -159,6 +233,7 @@ int amp_tls_connect(struct amp_tls *t, const char *host, uint16_t port)
 
 	amp_tls_close(t);
 	t->error[0] = '\0';
+	t->cert_dates_tolerated = false;
 	rc = port_tcp_connect(&t->sock, host, port, t->timeout_ms);
 	if (rc != AMP_OK) {
 		snprintf(t->error, sizeof(t->error), "connect to %s:%u: %s", host, (unsigned)port, amp_strerror(rc));
@@ -252,5 +327,7 @@ void amp_tls_free(struct amp_tls *t)
 	mbedtls_ssl_config_free(&t->conf);
 	mbedtls_x509_crt_free(&t->ca);
 	mbedtls_ctr_drbg_free(&t->drbg);
+	mbedtls_x509_crt_free(&t->own_cert);
+	mbedtls_pk_free(&t->own_key);
 	t->configured = false;
 }

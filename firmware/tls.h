@@ -6,6 +6,7 @@
 #include "port.h"
 
 #include <mbedtls/ctr_drbg.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 #include <stdbool.h>
@@ -22,6 +23,18 @@ struct amp_tls {
 	mbedtls_ssl_config conf;
 	mbedtls_x509_crt ca;
 	mbedtls_ctr_drbg_context drbg;
+	mbedtls_x509_crt own_cert;    /* client certificate (mutual TLS), when set */
+	mbedtls_pk_context own_key;
+	/*
+	 * Set by the caller before a connect, for a system clock known to be wrong (firmware/clock.h):
+	 * mbedTLS's date checks (against the system clock) are replaced by a check against cert_time_ms,
+	 * the corrected time, or, while that is 0 (the time is not known at all), by none. Chain,
+	 * signatures and host name are verified as always. cert_dates_tolerated tells afterwards that a
+	 * certificate was accepted without any date check.
+	 */
+	bool tolerate_cert_dates;
+	int64_t cert_time_ms;
+	bool cert_dates_tolerated;
 	char error[512];              /* the last failure, one line, for messages */
 };
 
@@ -35,6 +48,14 @@ void amp_tls_init(struct amp_tls *t);
  * Returns 0, AMP_ERR_NOTFOUND/AMP_ERR_TLS (no usable CA certificate in ca_file) or AMP_ERR_CRYPTO.
  */
 int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t timeout_ms) AMP_MUST_CHECK;
+
+/*
+ * Adds a client certificate and its private key (PEM or DER files; the key unencrypted) for servers
+ * that ask for one (mutual TLS, as AWS IoT Core's credentials provider does). Call after amp_tls_setup.
+ * Returns 0, AMP_ERR_NOTFOUND (a file cannot be read), AMP_ERR_TLS (unparsable, or the key does not
+ * belong to the certificate; t->error says which) or AMP_ERR_INVALID (not set up for TLS).
+ */
+int amp_tls_set_client_cert(struct amp_tls *t, const char *cert_file, const char *key_file) AMP_MUST_CHECK;
 
 /*
  * Connects to host:port and, with TLS, completes the handshake within timeout_ms.

@@ -91,6 +91,27 @@ int port_file_rename(const char *from, const char *to);
 /* Creates a directory (mode 0700) unless it exists. Returns 0, AMP_ERR_NOTFOUND (no parent) or AMP_ERR_IO. */
 int port_mkdir(const char *path);
 
+/*
+ * Copies the value of the environment variable `name` into `buf`, NUL-terminated.
+ * Returns 0, AMP_ERR_NOTFOUND (not set) or AMP_ERR_FULL (the value does not fit cap - 1 bytes; buf is "").
+ */
+int port_getenv(const char *name, char *buf, size_t cap);
+
+/* What port_file_stat reports: enough to see that a file was replaced or rewritten, and who may read it. */
+struct port_file_info {
+	uint64_t dev;
+	uint64_t ino;
+	uint64_t size;
+	int64_t mtime_ns;  /* last modification */
+	int64_t ctime_ns;  /* last status change: also moves when a rewrite keeps size and mtime */
+	uint32_t mode;     /* permission bits (07777) */
+	uint32_t uid;      /* owner */
+	int is_regular;    /* 1 for a regular file (after following links) */
+};
+
+/* Status of the file at `path` (links followed). Returns 0, AMP_ERR_NOTFOUND or AMP_ERR_IO. */
+int port_file_stat(const char *path, struct port_file_info *out);
+
 /* Opens the system log (ident "amp-agent", facility daemon). */
 void port_syslog_open(void);
 

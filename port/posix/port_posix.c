@@ -803,6 +803,45 @@ int port_statfs(const char *path, struct port_statfs_info *out, uint32_t timeout
 	return rc;
 }
 
+int port_getenv(const char *name, char *buf, size_t cap)
+{
+	const char *v = getenv(name);
+	size_t n;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	if (v == NULL)
+		return AMP_ERR_NOTFOUND;
+	n = strlen(v);
+	if (n >= cap)
+		return AMP_ERR_FULL;
+	memcpy(buf, v, n + 1);
+	return AMP_OK;
+}
+
+static int64_t timespec_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+int port_file_stat(const char *path, struct port_file_info *out)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	if (stat(path, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? AMP_ERR_NOTFOUND : AMP_ERR_IO;
+	out->dev = (uint64_t)st.st_dev;
+	out->ino = (uint64_t)st.st_ino;
+	out->size = (uint64_t)st.st_size;
+	out->mtime_ns = timespec_ns(&st.st_mtim);
+	out->ctime_ns = timespec_ns(&st.st_ctim);
+	out->mode = (uint32_t)(st.st_mode & 07777);
+	out->uid = (uint32_t)st.st_uid;
+	out->is_regular = S_ISREG(st.st_mode);
+	return AMP_OK;
+}
+
 void port_syslog_open(void)
 {
 	openlog("amp-agent", LOG_PID, LOG_DAEMON);

@@ -22,6 +22,12 @@ The secret key and the optional session token come only from the environment var
 AMP_VERIFY_SECRET_KEY and AMP_VERIFY_SESSION_TOKEN, never from the command line, and are never
 printed. HTTP/1.1 keep-alive is supported; every answer carries Content-Length.
 
+With --credentials-file (repeatable), the accepted credentials are instead every set listed in those
+JSON files ([{"access_key", "secret_key", "session_token", "expiration"}], expiration in epoch seconds),
+re-read whenever a file changes, as temporary credentials rotate: a set past its expiration is refused
+with AWS's "The security token included in the request is expired", an unknown access key with
+"The security token included in the request is invalid". The stats then count verified requests per key.
+
 Must run under /usr/bin/python3 with Debian's python3-botocore.
 """
 
@@ -101,14 +107,56 @@ def _parse_authorization(value):
     return scope, fields["SignedHeaders"], fields["Signature"]
 
 
+class CredentialFiles:
+    """Credential sets from JSON files written by the test's credential servers, re-read on change."""
+
+    def __init__(self, paths):
+        self.paths = paths
+        self.seen = {}
+        self.sets = {}
+        self.lock = threading.Lock()
+
+    def lookup(self, access_key):
+        with self.lock:
+            for path in self.paths:
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+                if self.seen.get(path) != stamp:
+                    try:
+                        with open(path, encoding="ascii") as f:
+                            for entry in json.load(f):
+                                self.sets[entry["access_key"]] = entry
+                        self.seen[path] = stamp
+                    except (OSError, ValueError, KeyError, TypeError):
+                        pass  # a file being replaced: read it at the next request
+            return self.sets.get(access_key)
+
+
 class Verifier:
-    def __init__(self, access_key, secret_key, session_token, region, service, max_skew):
+    def __init__(self, access_key, secret_key, session_token, region, service, max_skew, credential_files=None):
         self.access_key = access_key
         self.secret_key = secret_key
         self.session_token = session_token or None
         self.region = region
         self.service = service
         self.max_skew = max_skew
+        self.credential_files = credential_files
+
+    def _credentials(self, access_key):
+        """(secret, token) for the access key, or a Rejection as AWS words it."""
+        if self.credential_files is None:
+            if access_key != self.access_key:
+                raise Rejection("unknown access key")
+            return self.secret_key, self.session_token
+        entry = self.credential_files.lookup(access_key)
+        if entry is None:
+            raise Rejection("The security token included in the request is invalid")
+        if time.time() > entry["expiration"]:
+            raise Rejection("The security token included in the request is expired")
+        return entry["secret_key"], entry.get("session_token") or None
 
     def verify(self, method, raw_target, headers, body):
         """Raises Rejection unless the request is correctly signed. `headers` is a list of (name, value)."""
@@ -122,8 +170,7 @@ class Verifier:
             raise Rejection("more than one Authorization header")
         scope, signed_text, given_sig = _parse_authorization(auth[0])
         access_key, scope_date, region, service, terminator = scope
-        if access_key != self.access_key:
-            raise Rejection("unknown access key")
+        secret_key, session_token = self._credentials(access_key)
         if region != self.region or service != self.service or terminator != "aws4_request":
             raise Rejection(f"credential scope is for {region}/{service}, expected {self.region}/{self.service}")
 
@@ -156,10 +203,10 @@ class Verifier:
         if hosts[0].strip().endswith(":443"):
             raise Rejection("signed Host carries :443, which AMP refuses")
         tokens = all_of("x-amz-security-token")
-        if self.session_token is not None:
+        if session_token is not None:
             if "x-amz-security-token" not in signed:
                 raise Rejection("X-Amz-Security-Token missing or not signed")
-            if len(tokens) != 1 or not hmac.compare_digest(tokens[0].strip().encode(), self.session_token.encode()):
+            if len(tokens) != 1 or not hmac.compare_digest(tokens[0].strip().encode(), session_token.encode()):
                 raise Rejection("X-Amz-Security-Token does not match")
         elif tokens:
             raise Rejection("X-Amz-Security-Token sent but no session token is expected")
@@ -173,8 +220,7 @@ class Verifier:
             if name.lower() in signed:
                 request.headers[name] = _as_utf8(value)
         request.context["timestamp"] = amz_date
-        signer = _AllHeadersSigV4(Credentials(self.access_key, self.secret_key, self.session_token),
-                                  self.service, self.region)
+        signer = _AllHeadersSigV4(Credentials(access_key, secret_key, session_token), self.service, self.region)
         try:
             canonical = signer.canonical_request(request)
             string_to_sign = signer.string_to_sign(request, canonical)
@@ -185,8 +231,8 @@ class Verifier:
             raise Rejection("SignedHeaders does not match the headers sent")
         if not hmac.compare_digest(expected.encode(), given_sig.encode()):
             shown = canonical
-            if self.session_token:
-                shown = shown.replace(self.session_token, "<session token>")
+            if session_token:
+                shown = shown.replace(session_token, "<session token>")
             log("signature mismatch; canonical request as botocore sees it:\n" + shown)
             raise Rejection("signature mismatch")
 
@@ -197,14 +243,20 @@ class Stats:
         self.lock = threading.Lock()
         self.verified = 0
         self.rejected = 0
+        self.keys = {}
+        self.reasons = {}
         self._write()
 
-    def count(self, verified):
+    def count(self, verified, key=None, reason=None):
         with self.lock:
             if verified:
                 self.verified += 1
+                if key:
+                    self.keys[key] = self.keys.get(key, 0) + 1
             else:
                 self.rejected += 1
+                if reason:
+                    self.reasons[reason] = self.reasons.get(reason, 0) + 1
             self._write()
 
     def _write(self):
@@ -212,7 +264,8 @@ class Stats:
             return
         tmp = f"{self.path}.tmp{os.getpid()}"
         with open(tmp, "w", encoding="ascii") as f:
-            json.dump({"verified": self.verified, "rejected": self.rejected}, f)
+            json.dump({"verified": self.verified, "rejected": self.rejected, "keys": self.keys,
+                       "reasons": self.reasons}, f)
             f.write("\n")
         os.replace(tmp, self.path)
 
@@ -244,7 +297,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _refuse(self, status, reason):
-        self.server.stats.count(False)
+        self.server.stats.count(False, reason=reason)
         log(f"refused {self.command} {self.path}: {status} {reason}")
         self._answer(status, (reason + "\n").encode())
 
@@ -275,8 +328,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except Rejection as exc:
             self._refuse(403, f"SigV4 verification failed: {exc}")
             return
-        self.server.stats.count(True)
+        self.server.stats.count(True, key=self._access_key())
         self._forward(body)
+
+    def _access_key(self):
+        try:
+            return _parse_authorization(self.headers.get("Authorization", ""))[0][0]
+        except Rejection:
+            return None
 
     def _forward(self, body):
         up = self.server.upstream
@@ -347,15 +406,21 @@ def parse_args(argv):
     ap.add_argument("--upstream-ca", help="PEM CA file that verifies an https:// upstream (default: the system's)")
     ap.add_argument("--region", required=True, help="region the credential scope must name, e.g. us-east-1")
     ap.add_argument("--service", default="aps", help="service the credential scope must name (default aps)")
-    ap.add_argument("--access-key", required=True, help="access key id the credential scope must name")
+    ap.add_argument("--access-key", help="access key id the credential scope must name")
     ap.add_argument("--max-seconds", type=float, default=0,
                     help="exit by itself after this many seconds (default 0: run until SIGTERM/SIGINT)")
     ap.add_argument("--max-skew-seconds", type=int, default=300,
                     help="refuse an X-Amz-Date further than this from the local clock, as AWS does "
                          "(default 300; 0 turns the check off)")
     ap.add_argument("--pidfile", help="write the process id here once listening; removed on exit")
-    ap.add_argument("--stats", help='JSON file rewritten after every request: {"verified": n, "rejected": m}')
+    ap.add_argument("--stats", help='JSON file rewritten after every request: {"verified": n, "rejected": m, '
+                                    '"keys": {access key: n}, "reasons": {reason: n}}')
+    ap.add_argument("--credentials-file", action="append", default=[],
+                    help="JSON list of accepted credential sets, re-read when it changes (repeatable); "
+                         "replaces --access-key and AMP_VERIFY_SECRET_KEY")
     args = ap.parse_args(argv)
+    if not args.credentials_file and not args.access_key:
+        ap.error("--access-key or --credentials-file is required")
     up = urllib.parse.urlsplit(args.upstream)
     if up.scheme not in ("http", "https") or not up.hostname:
         ap.error("--upstream must be an http:// or https:// URL")
@@ -367,7 +432,7 @@ def parse_args(argv):
 def main(argv=None):
     args, upstream = parse_args(sys.argv[1:] if argv is None else argv)
     secret = os.environ.get("AMP_VERIFY_SECRET_KEY", "")
-    if not secret:
+    if not secret and not args.credentials_file:
         log("AMP_VERIFY_SECRET_KEY is not set")
         return 2
     token = os.environ.get("AMP_VERIFY_SESSION_TOKEN", "")
@@ -386,7 +451,8 @@ def main(argv=None):
     try:
         server = TLSServer((args.listen_host, args.listen_port), context,
                            verifier=Verifier(args.access_key, secret, token, args.region, args.service,
-                                             args.max_skew_seconds),
+                                             args.max_skew_seconds,
+                                             CredentialFiles(args.credentials_file) if args.credentials_file else None),
                            stats=Stats(args.stats), upstream=upstream, upstream_target=target,
                            upstream_tls=ssl.create_default_context(cafile=args.upstream_ca))
     except OSError as exc:

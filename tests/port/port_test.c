@@ -26,13 +26,33 @@ static const char *auto_response;
 static size_t auto_left;
 static unsigned long auto_requests;
 #define AUTO_FD 1000
+/* The test port's environment: a small table, emptied by port_test_reset. */
+#define PORT_TEST_ENV_MAX 16
+static struct {
+	char name[64];
+	char value[4096];
+	int set;
+} test_env[PORT_TEST_ENV_MAX];
+
+/*
+ * The wall clock starts at 2023-11-14 or a day after the build date, whichever is later: the agent
+ * holds samples while the clock is before its build date (firmware/clock.c), which tests do not want
+ * unless they set the clock back themselves.
+ */
+#ifndef AMP_BUILD_EPOCH
+#define AMP_BUILD_EPOCH 0
+#endif
+#define PORT_TEST_DEFAULT_REALTIME_MS \
+	((int64_t)AMP_BUILD_EPOCH * 1000 + 86400000 > 1700000000000 ? (int64_t)AMP_BUILD_EPOCH * 1000 + 86400000 \
+								      : 1700000000000)
 
 void port_test_reset(void)
 {
 	memset(conns, 0, sizeof(conns));
 	conn_count = conn_opened = 0;
 	mono_ms = 0;
-	real_ms = 1700000000000;
+	real_ms = PORT_TEST_DEFAULT_REALTIME_MS;
+	memset(test_env, 0, sizeof(test_env));
 	file_root[0] = '\0';
 	stop_flag = 0;
 	auto_response = NULL;
@@ -302,6 +322,65 @@ int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
 	buf[used] = '\0';
 	*len = used;
 	return rc;
+}
+
+void port_test_setenv(const char *name, const char *value)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < PORT_TEST_ENV_MAX; i++) {
+		if (test_env[i].set && strcmp(test_env[i].name, name) == 0) {
+			free_slot = i;
+			break;
+		}
+		if (!test_env[i].set && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return;
+	test_env[free_slot].set = value != NULL;
+	snprintf(test_env[free_slot].name, sizeof(test_env[free_slot].name), "%s", name);
+	snprintf(test_env[free_slot].value, sizeof(test_env[free_slot].value), "%s", value ? value : "");
+}
+
+void port_test_clear_conns(void)
+{
+	memset(conns, 0, sizeof(conns));
+	conn_count = conn_opened = 0;
+}
+
+int port_getenv(const char *name, char *buf, size_t cap)
+{
+	if (cap > 0)
+		buf[0] = '\0';
+	for (int i = 0; i < PORT_TEST_ENV_MAX; i++) {
+		if (test_env[i].set && strcmp(test_env[i].name, name) == 0) {
+			if (strlen(test_env[i].value) >= cap)
+				return AMP_ERR_FULL;
+			memcpy(buf, test_env[i].value, strlen(test_env[i].value) + 1);
+			return AMP_OK;
+		}
+	}
+	return AMP_ERR_NOTFOUND;
+}
+
+int port_file_stat(const char *path, struct port_file_info *out)
+{
+	char full[1024];
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	if (snprintf(full, sizeof(full), "%s%s", file_root, path) >= (int)sizeof(full) || stat(full, &st) != 0)
+		return AMP_ERR_NOTFOUND;
+	out->dev = (uint64_t)st.st_dev;
+	out->ino = (uint64_t)st.st_ino;
+	out->size = (uint64_t)st.st_size;
+	out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	out->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	out->mode = (uint32_t)(st.st_mode & 07777);
+	out->uid = (uint32_t)st.st_uid;
+	out->is_regular = S_ISREG(st.st_mode);
+	return AMP_OK;
 }
 
 void port_syslog_open(void)

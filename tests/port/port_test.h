@@ -33,7 +33,8 @@ struct port_test_conn {
 	uint16_t port;
 };
 
-/* Forgets every script, sets the clocks to 0 (monotonic) and 1.7e12 ms (wall). */
+/* Forgets every script and the environment, sets the clocks to 0 (monotonic) and 1.7e12 ms or a day after
+ * the build date, whichever is later (wall). */
 void port_test_reset(void);
 
 /* Appends a connection to the script; returns it for filling in. */
@@ -73,5 +74,11 @@ void port_test_sys_time_zone(const char *name, int32_t offset_s);
 /* statfs of `path` returns rc (info when 0; NULL: the default numbers); AMP_ERR_TIMEOUT costs the timeout. */
 void port_test_sys_statfs(const char *path, int rc, const struct port_statfs_info *info);
 unsigned long port_test_sys_statfs_calls(void);
+
+/* Sets (value non-NULL) or unsets an environment variable of port_getenv; port_test_reset empties them all. */
+void port_test_setenv(const char *name, const char *value);
+
+/* Forgets the connection script only (clocks, files and environment stay), for long scripted tests. */
+void port_test_clear_conns(void);
 
 #endif

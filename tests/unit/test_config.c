@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Every secret in these tests holds SENTINEL: no captured output may ever contain it. */
@@ -31,6 +32,9 @@ static char out_buf[16384];
 static int setup_dir(void **state)
 {
 	(void)state;
+	/* the region and credential defaults read these: the tests set them where they mean to */
+	unsetenv("AWS_REGION");
+	unsetenv("AWS_PROFILE");
 	strcpy(tmp_dir, "/tmp/amp-test-config-XXXXXX");
 	return mkdtemp(tmp_dir) != NULL ? 0 : -1;
 }
@@ -334,10 +338,21 @@ static void test_full_example(void **state)
 {
 	struct amp_config cfg;
 	char path[512];
+	struct stat st;
+	char warning[1024];
 
 	(void)state;
 	assert_int_equal(load_captured(&cfg, fixture("full.ini", path, sizeof(path))), AMP_OK);
-	assert_string_equal(out_buf, "");
+	/* git checks the fixture out with the umask's mode: readable by others, it draws the warning */
+	assert_int_equal(stat(path, &st), 0);
+	if ((st.st_mode & 077) != 0) {
+		snprintf(warning, sizeof(warning), "warn config: %s: holds secret_key but is readable by %s (mode %04o): "
+			 "chmod 600 it, or move the secret to a file with secret_key_file\n", path,
+			 (st.st_mode & 007) != 0 ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
+		assert_string_equal(out_buf, warning);
+	} else {
+		assert_string_equal(out_buf, "");
+	}
 	assert_string_equal(cfg.source, path);
 	assert_int_equal(cfg.interval_ms, 15000);
 	assert_string_equal(cfg.instance, "gw-001");
@@ -602,6 +617,163 @@ static void test_secret_files(void **state)
 	assert_secret_equal(cfg.session_token, "");
 }
 
+/* ---- authentication and credential sources ---- */
+
+static void test_credential_keys(void **state)
+{
+	static const char fmt[] =
+		"[remote_write]\nurl = https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write\n"
+		"tls_clock_bootstrap = true\n"
+		"[sigv4]\n"
+		"credentials = iot\n"
+		"refresh_margin = 10m\n"
+		"iot_endpoint = c2abc.credentials.iot.eu-west-1.amazonaws.com\n"
+		"iot_role_alias = gateway-role_alias\n"
+		"iot_thing_name = gw:001_a-b\n"
+		"iot_cert_file = /etc/amp-agent/device.pem\n"
+		"iot_key_file = /etc/amp-agent/device.key\n"
+		"iot_ca_file = /etc/amp-agent/AmazonRootCA1.pem\n";
+	struct amp_config cfg;
+	char path[512];
+
+	(void)state;
+	write_text("iot.ini", fmt, path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(out_buf, "");
+	assert_true(cfg.sigv4_enabled);
+	assert_true(cfg.tls_clock_bootstrap);
+	assert_int_equal(cfg.credentials, AMP_CREDS_IOT);
+	assert_int_equal(cfg.refresh_margin_ms, 600000);
+	/* no region key: it comes from the workspace URL */
+	assert_string_equal(cfg.region, "eu-west-1");
+	assert_string_equal(cfg.iot_endpoint, "c2abc.credentials.iot.eu-west-1.amazonaws.com");
+	assert_string_equal(cfg.iot_role_alias, "gateway-role_alias");
+	assert_string_equal(cfg.iot_thing_name, "gw:001_a-b");
+	assert_string_equal(cfg.iot_cert_file, "/etc/amp-agent/device.pem");
+	assert_string_equal(cfg.iot_key_file, "/etc/amp-agent/device.key");
+	assert_string_equal(cfg.iot_ca_file, "/etc/amp-agent/AmazonRootCA1.pem");
+
+	write_text("imds.ini", RW "[sigv4]\nregion = us-east-2\ncredentials = imds\nimds_endpoint = http://[fd00:ec2::254]\n"
+		   "imds_v1_fallback = true\n", path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(out_buf, "");
+	assert_int_equal(cfg.credentials, AMP_CREDS_IMDS);
+	assert_string_equal(cfg.imds_endpoint, "http://[fd00:ec2::254]");
+	assert_true(cfg.imds_v1_fallback);
+	assert_int_equal(cfg.refresh_margin_ms, 300000);
+
+	write_text("file.ini", RW "[sigv4]\nregion = us-east-2\ncredentials = file\nprofile = gateway.prod\n"
+		   "shared_credentials_file = /etc/amp-agent/aws-credentials\n", path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(out_buf, "");
+	assert_int_equal(cfg.credentials, AMP_CREDS_FILE);
+	assert_string_equal(cfg.profile, "gateway.prod");
+	assert_string_equal(cfg.shared_credentials_file, "/etc/amp-agent/aws-credentials");
+
+	/* auto with nothing but a region is valid: the chain finds its source at run time */
+	write_text("auto.ini", RW "[sigv4]\nregion = us-east-2\n", path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_int_equal(cfg.credentials, AMP_CREDS_AUTO);
+	assert_string_equal(cfg.access_key, "");
+}
+
+static void test_region_sources(void **state)
+{
+	static const char ws[] = "[remote_write]\nurl = https://aps-workspaces.ap-southeast-2.amazonaws.com/w\n[sigv4]\n";
+	struct amp_config cfg;
+	char path[512];
+	char want[1024];
+
+	(void)state;
+	write_text("ws.ini", ws, path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(cfg.region, "ap-southeast-2");
+	/* AWS_REGION comes before the URL, the key before both */
+	setenv("AWS_REGION", "us-west-1", 1);
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(cfg.region, "us-west-1");
+	write_text("ws2.ini", "[remote_write]\nurl = https://aps-workspaces.ap-southeast-2.amazonaws.com/w\n[sigv4]\n"
+		   "region = eu-north-1\n", path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(cfg.region, "eu-north-1");
+	setenv("AWS_REGION", "Not A Region", 1);
+	write_text("ws.ini", ws, path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_ERR_CONFIG);
+	expand(want, sizeof(want), "error config: @PATH@:3: [sigv4] region: AWS_REGION \"Not A Region\": use lower-case "
+	       "letters, digits and '-'\n", path);
+	assert_string_equal(out_buf, want);
+	unsetenv("AWS_REGION");
+	/* China's partition */
+	write_text("cn.ini", "[remote_write]\nurl = https://aps-workspaces.cn-north-1.amazonaws.com.cn/w\n[sigv4]\n", path,
+		   sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(cfg.region, "cn-north-1");
+}
+
+static void test_bearer_and_basic(void **state)
+{
+	struct amp_config cfg;
+	char path[512];
+	char text[1024];
+
+	(void)state;
+	write_text("bearer_tok", "  " TOKEN "\r\n", path, sizeof(path));
+	expand(text, sizeof(text), RW "bearer_token_file = @DIR@/bearer_tok\n", "");
+	write_text("bearer.ini", text, path, sizeof(path));
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_no_secret_in_output();
+	assert_false(cfg.sigv4_enabled);
+	assert_secret_equal(cfg.bearer_token, TOKEN);
+	expand(text, sizeof(text), "@DIR@/bearer_tok", "");
+	assert_string_equal(cfg.bearer_token_file, text);
+
+	write_text("basic.ini", RW "basic_auth_username = gw-001\nbasic_auth_password = p4ss w\xc3\xb6rd " SENTINEL "\n",
+		   path, sizeof(path));
+	chmod(path, 0600);
+	assert_int_equal(load_captured(&cfg, path), AMP_OK);
+	assert_string_equal(out_buf, "");
+	assert_string_equal(cfg.basic_auth_username, "gw-001");
+	assert_secret_equal(cfg.basic_auth_password, "p4ss w\xc3\xb6rd " SENTINEL);
+	amp_config_wipe_secrets(&cfg);
+	assert_secret_equal(cfg.basic_auth_password, "");
+	assert_secret_equal(cfg.bearer_token, "");
+}
+
+/* Inline secrets in a file others may read draw a warning; secrets kept in *_file keys do not. */
+static void test_file_mode_warning(void **state)
+{
+	static const struct {
+		mode_t mode;
+		const char *text;
+		const char *want; /* @PATH@ is the file */
+	} cases[] = {
+		{0644, RW "bearer_token = " TOKEN "\n", "warn config: @PATH@: holds bearer_token but is readable by everyone "
+		 "(mode 0644): chmod 600 it, or move the secret to a file with bearer_token_file\n"},
+		{0640, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n",
+		 "warn config: @PATH@: holds secret_key but is readable by its group (mode 0640): chmod 600 it, or move "
+		 "the secret to a file with secret_key_file\n"},
+		{0600, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n", ""},
+		{0644, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key_file = @DIR@/secret_ok\nsession_token =\n", ""},
+	};
+	struct amp_config cfg;
+	char path[512];
+	char text[1024];
+	char want[1024];
+
+	(void)state;
+	write_text("secret_ok", SECRET "\n", path, sizeof(path));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		expand(text, sizeof(text), cases[i].text, "");
+		write_text("mode.ini", text, path, sizeof(path));
+		assert_int_equal(chmod(path, cases[i].mode), 0);
+		assert_int_equal(load_captured(&cfg, path), AMP_OK);
+		assert_no_secret_in_output();
+		expand(want, sizeof(want), cases[i].want, path);
+		assert_string_equal(out_buf, want);
+		amp_config_wipe_secrets(&cfg);
+	}
+}
+
 /* ---- files that cannot be read ---- */
 
 static void test_unreadable(void **state)
@@ -750,11 +922,82 @@ static const struct bad_case bad_cases[] = {
 	{"url no host", "[remote_write]\nurl = https:///w\n", E ":2: [remote_write] url: bad URL: no host\n", 0},
 	/* [sigv4]. */
 	{"sigv4 missing region", RW "[sigv4]\naccess_key = AKID\nsecret_key = " SECRET "\n",
-	 E ":3: [sigv4] region: missing (required with [sigv4])\n", 0},
+	 E ":3: [sigv4] region: missing: set it, or AWS_REGION, or use an aps-workspaces.<region>.amazonaws.com URL\n", 0},
 	{"sigv4 empty", RW "[sigv4]\n",
-	 E ":3: [sigv4] region: missing (required with [sigv4])\n"
-	 E ":3: [sigv4] access_key: missing (required with [sigv4]; or access_key_file)\n"
-	 E ":3: [sigv4] secret_key: missing (required with [sigv4]; or secret_key_file)\n", 0},
+	 E ":3: [sigv4] region: missing: set it, or AWS_REGION, or use an aps-workspaces.<region>.amazonaws.com URL\n", 0},
+	{"region not in a workspace url", "[remote_write]\nurl = https://aps-workspaces.amazonaws.com/w\n[sigv4]\n",
+	 E ":3: [sigv4] region: missing: set it, or AWS_REGION, or use an aps-workspaces.<region>.amazonaws.com URL\n", 0},
+	/* Credential sources. */
+	{"credentials unknown", RW "[sigv4]\nregion = r\ncredentials = sso\n",
+	 E ":5: [sigv4] credentials: \"sso\": expected auto, static, env, file, imds, container or iot\n", 0},
+	{"static without keys", RW "[sigv4]\nregion = r\ncredentials = static\n",
+	 E ":3: [sigv4] access_key: missing (required with credentials = static; or access_key_file)\n"
+	 E ":3: [sigv4] secret_key: missing (required with credentials = static; or secret_key_file)\n", 0},
+	{"auto with half the keys", RW "[sigv4]\nregion = r\naccess_key = AKID\n",
+	 E ":3: [sigv4] secret_key: missing (static keys need both access_key and secret_key; or secret_key_file)\n", 0},
+	{"session token alone", RW "[sigv4]\nregion = r\nsession_token = " TOKEN "\n",
+	 E ":3: [sigv4] access_key: missing (static keys need both access_key and secret_key; or access_key_file)\n"
+	 E ":3: [sigv4] secret_key: missing (static keys need both access_key and secret_key; or secret_key_file)\n", 0},
+	{"keys of another mode", RW "[sigv4]\nregion = r\ncredentials = imds\naccess_key = AKID\nsecret_key = " SECRET
+	 "\nprofile = p\niot_thing_name = t\n",
+	 E ":6: [sigv4] access_key: not used with credentials = imds\n"
+	 E ":7: [sigv4] secret_key: not used with credentials = imds\n"
+	 E ":8: [sigv4] profile: not used with credentials = imds\n"
+	 E ":9: [sigv4] iot_thing_name: not used with credentials = imds\n", 0},
+	{"iot incomplete", RW "[sigv4]\nregion = r\ncredentials = iot\niot_endpoint = c.credentials.iot.example.com\n",
+	 E ":3: [sigv4] iot_role_alias: missing (required for the AWS IoT credentials provider)\n"
+	 E ":3: [sigv4] iot_thing_name: missing (required for the AWS IoT credentials provider)\n"
+	 E ":3: [sigv4] iot_cert_file: missing (required for the AWS IoT credentials provider)\n"
+	 E ":3: [sigv4] iot_key_file: missing (required for the AWS IoT credentials provider)\n", 0},
+	{"iot in auto needs the rest", RW "[sigv4]\nregion = r\niot_role_alias = a\n",
+	 E ":3: [sigv4] iot_endpoint: missing (required for the AWS IoT credentials provider)\n"
+	 E ":3: [sigv4] iot_thing_name: missing (required for the AWS IoT credentials provider)\n"
+	 E ":3: [sigv4] iot_cert_file: missing (required for the AWS IoT credentials provider)\n"
+	 E ":3: [sigv4] iot_key_file: missing (required for the AWS IoT credentials provider)\n", 0},
+	{"iot endpoint over http", RW "[sigv4]\nregion = r\niot_endpoint = http://c.example.com\niot_role_alias = a\n"
+	 "iot_thing_name = t\niot_cert_file = /c\niot_key_file = /k\n",
+	 E ":5: [sigv4] iot_endpoint: bad URL: the scheme must be https://\n", 0},
+	{"iot names", RW "[sigv4]\nregion = r\ncredentials = iot\niot_endpoint = c.example.com:8443\niot_role_alias = a/b\n"
+	 "iot_thing_name = my thing\niot_cert_file = c.pem\niot_key_file = /k.pem\n",
+	 E ":7: [sigv4] iot_role_alias: \"a/b\": use letters, digits and _=,@-\n"
+	 E ":8: [sigv4] iot_thing_name: \"my thing\": use letters, digits and :_-\n"
+	 E ":9: [sigv4] iot_cert_file: \"c.pem\" is not an absolute path\n", 0},
+	{"imds endpoint over https", RW "[sigv4]\nregion = r\nimds_endpoint = https://169.254.169.254\n",
+	 E ":5: [sigv4] imds_endpoint: bad URL: the scheme must be http://\n", 0},
+	{"imds fallback not a boolean", RW "[sigv4]\nregion = r\nimds_v1_fallback = yes\n",
+	 E ":5: [sigv4] imds_v1_fallback: \"yes\": expected true or false\n", 0},
+	{"refresh margin", RW "[sigv4]\nregion = r\nrefresh_margin = 5\n",
+	 E ":5: [sigv4] refresh_margin: bad duration \"5\": use a whole number and a unit (ms, s, m, h)\n", 0},
+	{"profile characters", RW "[sigv4]\nregion = r\nprofile = a]b\n",
+	 E ":5: [sigv4] profile: \"a]b\": use letters, digits and _.-+=,@\n", 0},
+	{"credentials file relative", RW "[sigv4]\nregion = r\nshared_credentials_file = creds\n",
+	 E ":5: [sigv4] shared_credentials_file: \"creds\" is not an absolute path\n", 0},
+	/* Other authentication: exactly one way. (";[sigv4]" keeps the table from adding a [sigv4] section.) */
+	{"bearer with sigv4", RW "bearer_token = " SECRET "\n",
+	 E ":3: [remote_write] bearer_token: [sigv4] is also given (line 4): use one of [sigv4], bearer_token and "
+	 "basic_auth\n", 0},
+	{"basic with sigv4", RW "basic_auth_username = u\nbasic_auth_password = " SECRET "\n",
+	 E ":3: [remote_write] basic_auth_username: [sigv4] is also given (line 5): use one of [sigv4], bearer_token "
+	 "and basic_auth\n", 0},
+	{"bearer and basic", RW "basic_auth_username = u\nbearer_token_file = @DIR@/secret_ok\n; [sigv4] left out\n",
+	 E ":4: [remote_write] bearer_token_file: basic_auth_username is also given (line 3): use one of [sigv4], "
+	 "bearer_token and basic_auth\n", 0},
+	{"bearer and its file", RW "bearer_token = " SECRET "\nbearer_token_file = @DIR@/secret_ok\n; [sigv4] left out\n",
+	 E ":4: [remote_write] bearer_token_file: bearer_token is also given (line 3): use one of them\n", 0},
+	{"bearer with a space", RW "bearer_token = Bearer " SECRET "\n; [sigv4] left out\n",
+	 E ":3: [remote_write] bearer_token: value holds whitespace, control or non-ASCII characters (value not shown)\n", 0},
+	{"bearer file missing", RW "bearer_token_file = @DIR@/nope\n; [sigv4] left out\n",
+	 E ":3: [remote_write] bearer_token_file: @DIR@/nope: cannot read: not found\n", 0},
+	{"password without user", RW "basic_auth_password_file = @DIR@/secret_ok\n; [sigv4] left out\n",
+	 E ":1: [remote_write] basic_auth_username: missing (required with basic_auth_password)\n", 0},
+	{"user with a colon", RW "basic_auth_username = a:b\n; [sigv4] left out\n",
+	 E ":3: [remote_write] basic_auth_username: a user name must not hold ':' (RFC 7617)\n", 0},
+	{"password not utf-8", RW "basic_auth_username = u\nbasic_auth_password = a\xff" "b\n; [sigv4] left out\n",
+	 E ":4: [remote_write] basic_auth_password: value holds control characters or is not UTF-8 (value not shown)\n", 0},
+	{"bearer token pasted on its own line", RW "bearer_token_file = @DIR@/secret_ok\n" TOKEN "==\n; [sigv4] left out\n",
+	 E ":4: [remote_write] (name hidden: it may be part of a secret): unknown key\n", 0},
+	{"clock bootstrap not a boolean", RW "tls_clock_bootstrap = 1\n",
+	 E ":3: [remote_write] tls_clock_bootstrap: \"1\": expected true or false\n", 0},
 	{"sigv4 unknown key", RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\nsecretkey = " SECRET "\n",
 	 E ":7: [sigv4] secretkey: unknown key\n", 0},
 	{"sigv4 bad region", RW "[sigv4]\nregion = Tokyo 1\naccess_key = AKID\nsecret_key = " SECRET "\n",
@@ -860,7 +1103,8 @@ static void test_bad_files(void **state)
 			fail_msg("case \"%s\": rc %d, want AMP_ERR_CONFIG; log:\n%s", c->name, rc, out_buf);
 		if (strcmp(out_buf, want) != 0)
 			fail_msg("case \"%s\":\n got:\n%s want:\n%s", c->name, out_buf, want);
-		if (cfg.secret_key[0] != '\0' || cfg.session_token[0] != '\0')
+		if (cfg.secret_key[0] != '\0' || cfg.session_token[0] != '\0' || cfg.bearer_token[0] != '\0' ||
+		    cfg.basic_auth_password[0] != '\0')
 			fail_msg("case \"%s\": secrets left in the struct after a failed load", c->name);
 	}
 }
@@ -982,6 +1226,10 @@ int main(void)
 		cmocka_unit_test(test_queue_settings),
 		cmocka_unit_test(test_bom_crlf_and_limits),
 		cmocka_unit_test(test_secret_files),
+		cmocka_unit_test(test_credential_keys),
+		cmocka_unit_test(test_region_sources),
+		cmocka_unit_test(test_bearer_and_basic),
+		cmocka_unit_test(test_file_mode_warning),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_textfile_and_filter),

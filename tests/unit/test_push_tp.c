@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "clock.h"
 #include "port_test.h"
 #include "push.h"
 
@@ -21,6 +22,7 @@ static int setup(void **state)
 {
 	(void)state;
 	port_test_reset();
+	amp_clock_reset();
 	amp_config_defaults(&cfg);
 	assert_int_equal(amp_config_parse_url("http://receiver.example:9090/api/v1/write?tenant=a", &cfg.url), AMP_OK);
 	cfg.remote_timeout_ms = 5000;
