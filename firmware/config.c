@@ -91,6 +91,7 @@ enum cfg_key {
 	KEY_BASIC_PASSWORD,
 	KEY_BASIC_PASSWORD_FILE,
 	KEY_TLS_CLOCK_BOOTSTRAP,
+	KEY_PROXY_URL,
 	KEY_CREDENTIALS,
 	KEY_REFRESH_MARGIN,
 	KEY_PROFILE,
@@ -151,6 +152,7 @@ static const struct {
 	[KEY_BASIC_PASSWORD] = {SEC_REMOTE_WRITE, "basic_auth_password"},
 	[KEY_BASIC_PASSWORD_FILE] = {SEC_REMOTE_WRITE, "basic_auth_password_file"},
 	[KEY_TLS_CLOCK_BOOTSTRAP] = {SEC_REMOTE_WRITE, "tls_clock_bootstrap"},
+	[KEY_PROXY_URL] = {SEC_REMOTE_WRITE, "proxy_url"},
 	[KEY_CREDENTIALS] = {SEC_SIGV4, "credentials"},
 	[KEY_REFRESH_MARGIN] = {SEC_SIGV4, "refresh_margin"},
 	[KEY_PROFILE] = {SEC_SIGV4, "profile"},
@@ -1146,6 +1148,14 @@ static void set_key(struct cfg_ctx *ctx, enum cfg_key k, const char *value)
 		break;
 	case KEY_TLS_CLOCK_BOOTSTRAP:
 		set_bool(ctx, key, &cfg->tls_clock_bootstrap, value);
+		break;
+	case KEY_PROXY_URL:
+		/* "none" goes direct whatever the environment says; else an http:// proxy (CONNECT tunnels) */
+		if (!copy_value(ctx, key, cfg->proxy_url, sizeof(cfg->proxy_url), value) || strcmp(value, "none") == 0)
+			break;
+		if (amp_config_parse_url(value, &cfg->proxy) != AMP_OK || cfg->proxy.tls ||
+		    strcmp(cfg->proxy.path, "/") != 0)
+			line_error(ctx, key, "expected none or http://HOST[:PORT] (an HTTP proxy that tunnels with CONNECT)");
 		break;
 	case KEY_CREDENTIALS:
 		set_mode(ctx, key, &cfg->credentials, value);

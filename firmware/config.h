@@ -102,6 +102,9 @@ struct amp_config {
 	char basic_auth_password[CONFIG_MAX_SECRET_LEN];  /* inline, or what basic_auth_password_file held */
 	char basic_auth_password_file[CONFIG_MAX_PATH_LEN];
 	bool tls_clock_bootstrap;            /* tolerate certificate dates while the clock is known wrong */
+	/* proxy_url: "" = from the environment (HTTPS_PROXY, NO_PROXY), "none" = direct, else an http:// proxy */
+	char proxy_url[CONFIG_MAX_URL_LEN];
+	struct amp_url proxy;
 
 	/* [sigv4]: present means requests are signed */
 	bool sigv4_enabled;

@@ -8,6 +8,7 @@
 #include <mbedtls/base64.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define USER_AGENT "amp-agent/" AMP_VERSION
 
@@ -16,6 +17,74 @@ void amp_push_init(struct amp_push *p)
 	memset(p, 0, sizeof(*p));
 	amp_tls_init(&p->conn);
 	amp_creds_init(&p->creds);
+}
+
+/* True when NO_PROXY (comma-separated host names or suffixes, "*" for all) names `host`. */
+static bool no_proxy_for(const char *list, const char *host)
+{
+	size_t hl = strlen(host);
+
+	while (*list != '\0') {
+		size_t n = strcspn(list, ",");
+		const char *e = list;
+		size_t en = n;
+
+		while (en > 0 && (*e == ' ' || *e == '.')) {
+			e++;
+			en--;
+		}
+		while (en > 0 && e[en - 1] == ' ')
+			en--;
+		if (en == 1 && e[0] == '*')
+			return true;
+		if (en > 0 && en <= hl && strncasecmp(host + hl - en, e, en) == 0 &&
+		    (en == hl || host[hl - en - 1] == '.'))
+			return true;
+		list += n;
+		if (*list == ',')
+			list++;
+	}
+	return false;
+}
+
+/*
+ * The proxy, as curl and the AWS SDKs find it: proxy_url, else HTTPS_PROXY (HTTP_PROXY for http://
+ * receivers), lower case too, unless NO_PROXY names the receiver. Only http:// proxies tunnel here.
+ */
+static void choose_proxy(struct amp_push *p, const struct amp_config *cfg)
+{
+	static const char *const https_vars[] = {"HTTPS_PROXY", "https_proxy"};
+	static const char *const http_vars[] = {"HTTP_PROXY", "http_proxy"};
+	const char *const *vars = cfg->url.tls ? https_vars : http_vars;
+	char value[CONFIG_MAX_URL_LEN];
+	char no_proxy[1024];
+	struct amp_url proxy;
+
+	amp_tls_set_proxy(&p->conn, "", 0);
+	if (strcmp(cfg->proxy_url, "none") == 0)
+		return;
+	if (cfg->proxy_url[0] != '\0') {
+		amp_tls_set_proxy(&p->conn, cfg->proxy.host, cfg->proxy.port);
+		AMP_LOG_I("push", "through the proxy %s:%u (proxy_url)", cfg->proxy.host, (unsigned)cfg->proxy.port);
+		return;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		if (port_getenv(vars[i], value, sizeof(value)) != AMP_OK || value[0] == '\0')
+			continue;
+		if ((port_getenv("NO_PROXY", no_proxy, sizeof(no_proxy)) == AMP_OK ||
+		     port_getenv("no_proxy", no_proxy, sizeof(no_proxy)) == AMP_OK) &&
+		    no_proxy_for(no_proxy, cfg->url.host)) {
+			AMP_LOG_D("push", "%s: NO_PROXY names it, not through %s", cfg->url.host, vars[i]);
+			return;
+		}
+		if (amp_config_parse_url(value, &proxy) != AMP_OK || proxy.tls) {
+			AMP_LOG_W("push", "%s is not an http:// proxy URL; going direct", vars[i]);
+			return;
+		}
+		amp_tls_set_proxy(&p->conn, proxy.host, proxy.port);
+		AMP_LOG_I("push", "through the proxy %s:%u (%s)", proxy.host, (unsigned)proxy.port, vars[i]);
+		return;
+	}
 }
 
 int amp_push_setup(struct amp_push *p, const struct amp_config *cfg)
@@ -41,7 +110,10 @@ int amp_push_setup(struct amp_push *p, const struct amp_config *cfg)
 		snprintf(p->conn.error, sizeof(p->conn.error), "[sigv4] credentials cannot work (see above)");
 		return rc;
 	}
-	return amp_tls_setup(&p->conn, cfg->url.tls, cfg->ca_file, cfg->remote_timeout_ms);
+	rc = amp_tls_setup(&p->conn, cfg->url.tls, cfg->ca_file, cfg->remote_timeout_ms);
+	if (rc == AMP_OK)
+		choose_proxy(p, cfg);
+	return rc;
 }
 
 /*

@@ -227,6 +227,63 @@ static int handshake(struct amp_tls *t, const char *host)
 	return AMP_ERR_TLS;
 }
 
+void amp_tls_set_proxy(struct amp_tls *t, const char *host, uint16_t port)
+{
+	snprintf(t->proxy_host, sizeof(t->proxy_host), "%s", host);
+	t->proxy_port = port;
+}
+
+/*
+ * Asks the proxy for a tunnel to host:port (RFC 9110 CONNECT) and reads its answer's head; what follows a
+ * 2xx is the server's. A proxy that sends more than the head before we speak is not one we understand.
+ */
+static int proxy_tunnel(struct amp_tls *t, const char *host, uint16_t port)
+{
+	char buf[1024];
+	size_t used = 0;
+	int n, status;
+	const char *bracket = strchr(host, ':') != NULL ? "[" : "";
+	const char *close = bracket[0] ? "]" : "";
+
+	n = snprintf(buf, sizeof(buf), "CONNECT %s%s%s:%u HTTP/1.1\r\nHost: %s%s%s:%u\r\n\r\n", bracket, host, close,
+		     (unsigned)port, bracket, host, close, (unsigned)port);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return AMP_ERR_FULL;
+	for (int sent = 0; sent < n;) {
+		int k = port_tcp_send(&t->sock, buf + sent, (size_t)(n - sent), t->timeout_ms);
+
+		if (k < 0)
+			return k;
+		sent += k;
+	}
+	/* one byte at a time: nothing of the tunnel's own traffic may be read here */
+	while (used < sizeof(buf) - 1) {
+		int k = port_tcp_recv(&t->sock, buf + used, 1, t->timeout_ms);
+
+		if (k < 0)
+			return k;
+		used++;
+		if (used >= 4 && memcmp(buf + used - 4, "\r\n\r\n", 4) == 0)
+			break;
+	}
+	buf[used] = '\0';
+	if (used == sizeof(buf) - 1 || sscanf(buf, "HTTP/1.%*1[01] %3d", &status) != 1) {
+		snprintf(t->error, sizeof(t->error), "proxy %s:%u: not an HTTP answer to CONNECT", t->proxy_host,
+			 (unsigned)t->proxy_port);
+		return AMP_ERR_HTTP;
+	}
+	if (status < 200 || status > 299) {
+		char *eol = strpbrk(buf, "\r\n");
+
+		if (eol != NULL)
+			*eol = '\0';
+		snprintf(t->error, sizeof(t->error), "proxy %s:%u refused the tunnel to %s:%u: %.80s", t->proxy_host,
+			 (unsigned)t->proxy_port, host, (unsigned)port, buf);
+		return AMP_ERR_CONNECT;
+	}
+	return AMP_OK;
+}
+
 int amp_tls_connect(struct amp_tls *t, const char *host, uint16_t port)
 {
 	int rc;
@@ -234,10 +291,28 @@ int amp_tls_connect(struct amp_tls *t, const char *host, uint16_t port)
 	amp_tls_close(t);
 	t->error[0] = '\0';
 	t->cert_dates_tolerated = false;
-	rc = port_tcp_connect(&t->sock, host, port, t->timeout_ms);
-	if (rc != AMP_OK) {
-		snprintf(t->error, sizeof(t->error), "connect to %s:%u: %s", host, (unsigned)port, amp_strerror(rc));
-		return rc;
+	if (t->proxy_host[0] != '\0') {
+		rc = port_tcp_connect(&t->sock, t->proxy_host, t->proxy_port, t->timeout_ms);
+		if (rc != AMP_OK) {
+			snprintf(t->error, sizeof(t->error), "connect to proxy %s:%u: %s", t->proxy_host,
+				 (unsigned)t->proxy_port, amp_strerror(rc));
+			return rc;
+		}
+		rc = proxy_tunnel(t, host, port);
+		if (rc != AMP_OK) {
+			if (t->error[0] == '\0')
+				snprintf(t->error, sizeof(t->error), "proxy %s:%u: %s", t->proxy_host, (unsigned)t->proxy_port,
+					 amp_strerror(rc));
+			port_tcp_close(&t->sock);
+			return rc;
+		}
+	} else {
+		rc = port_tcp_connect(&t->sock, host, port, t->timeout_ms);
+		if (rc != AMP_OK) {
+			snprintf(t->error, sizeof(t->error), "connect to %s:%u: %s", host, (unsigned)port,
+				 amp_strerror(rc));
+			return rc;
+		}
 	}
 	if (t->use_tls) {
 		if (!t->configured) {

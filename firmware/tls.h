@@ -35,6 +35,9 @@ struct amp_tls {
 	bool tolerate_cert_dates;
 	int64_t cert_time_ms;
 	bool cert_dates_tolerated;
+	/* an HTTP proxy the connection tunnels through with CONNECT (proxy_url, HTTPS_PROXY), when set */
+	char proxy_host[256];
+	uint16_t proxy_port;
 	char error[512];              /* the last failure, one line, for messages */
 };
 
@@ -57,8 +60,12 @@ int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t
  */
 int amp_tls_set_client_cert(struct amp_tls *t, const char *cert_file, const char *key_file) AMP_MUST_CHECK;
 
+/* Tunnels every later connection through the HTTP proxy at host:port (HTTP CONNECT); "" for none. */
+void amp_tls_set_proxy(struct amp_tls *t, const char *host, uint16_t port);
+
 /*
- * Connects to host:port and, with TLS, completes the handshake within timeout_ms.
+ * Connects to host:port (through the proxy's CONNECT tunnel when one is set) and, with TLS, completes
+ * the handshake within timeout_ms; the server is verified as if reached directly.
  * Returns 0, AMP_ERR_NOTFOUND, AMP_ERR_CONNECT, AMP_ERR_TIMEOUT or AMP_ERR_TLS (t->error says why).
  */
 int amp_tls_connect(struct amp_tls *t, const char *host, uint16_t port) AMP_MUST_CHECK;

@@ -120,6 +120,30 @@ done
 got=$(amp_query "$work" "$prom_port" "count(node_cpu_seconds_total{instance=\"e2e-signed\"})")
 check "every cpu x mode series arrived ($got)" test "${got##* }" = "$(awk '/^cpu[0-9]/{n++} END{print n*8}' "$fixtures/stat")"
 
+# 3b. Behind an HTTP proxy: proxy_url, and HTTPS_PROXY with NO_PROXY, as curl and the AWS SDKs read them.
+proxy_port=$(amp_free_port)
+timeout 200 "$AMP_PY" "$here/connect_proxy.py" --port "$proxy_port" --log "$work/proxy-connects.log" \
+	--max-seconds 190 >"$work/connect-proxy.out" 2>&1 &
+amp_pids+=($!)
+amp_wait_port "$proxy_port" 30 || { echo "CONNECT proxy did not start"; exit 1; }
+write_config "$work/viaproxy.ini" "$direct_url" e2e-proxy no
+sed -i "/^remote_timeout/a proxy_url = http://127.0.0.1:$proxy_port" "$work/viaproxy.ini"
+"$agent" -c "$work/viaproxy.ini" --once >"$work/once-proxy.out" 2>&1
+rc=$?
+check "--once through an HTTP CONNECT proxy (proxy_url) exits 0 (got $rc)" test "$rc" -eq 0
+check "the proxy tunnelled to the receiver" grep -q "^CONNECT localhost:$prom_port\$" "$work/proxy-connects.log"
+write_config "$work/envproxy.ini" "$direct_url" e2e-envproxy no
+before=$(wc -l <"$work/proxy-connects.log")
+HTTPS_PROXY=http://127.0.0.1:$proxy_port "$agent" -c "$work/envproxy.ini" --once >"$work/once-envproxy.out" 2>&1
+rc=$?
+check "--once through HTTPS_PROXY exits 0 (got $rc)" test "$rc" -eq 0
+check "HTTPS_PROXY was used" test "$(wc -l <"$work/proxy-connects.log")" -gt "$before"
+before=$(wc -l <"$work/proxy-connects.log")
+HTTPS_PROXY=http://127.0.0.1:$proxy_port NO_PROXY=example.org,localhost "$agent" -c "$work/envproxy.ini" --once \
+	>"$work/once-noproxy.out" 2>&1
+rc=$?
+check "NO_PROXY naming the receiver goes direct (rc $rc)" test "$rc" -eq 0 -a "$(wc -l <"$work/proxy-connects.log")" -eq "$before"
+
 # 4. Failures are refused with one clear line, and no secret ever shows.
 write_config "$work/badsecret.ini" "$signed_url" e2e-bad yes "wrongSecretKeyValue$RANDOM"
 "$agent" -c "$work/badsecret.ini" --once >"$work/once-bad.out" 2>&1

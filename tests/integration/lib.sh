@@ -2,6 +2,9 @@
 # queries. Every server started here is bounded by `timeout` and stopped by its own pid on exit.
 # shellcheck shell=bash
 
+# The tests talk to loopback servers only: a proxy from the environment must not get in the way.
+unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy NO_PROXY no_proxy ALL_PROXY all_proxy
+
 AMP_PY=/usr/bin/python3   # Debian's python: it has python3-botocore; a pyenv one earlier on PATH may not
 
 amp_pids=()

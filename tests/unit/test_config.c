@@ -824,6 +824,8 @@ static const struct bad_case bad_cases[] = {
 	 E ":3: [remote_write] min_backoff: greater than max_backoff\n", 0},
 	{"age limit range", "[remote_write]\nurl = http://h/\nsample_age_limit = 500ms\n",
 	 E ":3: [remote_write] sample_age_limit: duration \"500ms\" out of range (1s to 30 days, or 0)\n", 0},
+	{"proxy not http", "[remote_write]\nurl = http://h/\nproxy_url = https://proxy:3128\n",
+	 E ":3: [remote_write] proxy_url: expected none or http://HOST[:PORT] (an HTTP proxy that tunnels with CONNECT)\n", 0},
 	{"unknown collector", "[collectors]\ncpux = false\n" RW, E ":2: [collectors] cpux: unknown collector\n", 0},
 	{"collector not a boolean", "[collectors]\ncpu = yes\n" RW, E ":2: [collectors] cpu: expected true or false\n", 0},
 	{"duplicate collector", "[collectors]\ncpu = false\ncpu = false\n" RW,
