@@ -49,7 +49,10 @@ int64_t port_realtime_ms(void);
 /* Sleeps up to `ms`; returns early when a signal arrives (so a stop request is seen at once). */
 void port_sleep_ms(uint32_t ms);
 
-/* Makes SIGTERM and SIGINT request a stop and SIGHUP a reload instead of killing the process; ignores SIGPIPE. */
+/*
+ * Makes SIGTERM and SIGINT request a stop and SIGHUP a reload instead of killing the process; ignores
+ * SIGPIPE and SIGXFSZ (a write past a file-size limit then fails instead).
+ */
 void port_stop_signals_install(void);
 
 /* True once SIGTERM or SIGINT arrived. */

@@ -232,6 +232,8 @@ void port_stop_signals_install(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* a file-size limit must fail the spool's write (EFBIG: reported), not kill the agent */
+	sigaction(SIGXFSZ, &sa, NULL);
 }
 
 int port_stop_requested(void)
@@ -314,7 +316,7 @@ static int errno_to_amp(int e)
 {
 	if (e == ENOENT || e == ENOTDIR)
 		return AMP_ERR_NOTFOUND;
-	if (e == ENOSPC || e == EDQUOT)
+	if (e == ENOSPC || e == EDQUOT || e == EFBIG)
 		return AMP_ERR_FULL;
 	return AMP_ERR_IO;
 }

@@ -284,6 +284,30 @@ PY
 	check "kill -9 five times during an outage: each loses at most spool_interval, nothing accepted is sent again" test "$rc" -eq 0
 fi
 
+# --- 6. a spool that cannot be written (unusable directory, or full) is reported and not fatal ---
+if [ -n "$small_agent" ]; then
+	write_config "$work/f.ini" sf-spool-ro /proc/amp-spool-test
+	run_agent "$small_agent" "$work/f.ini" "$work/agent-f.log"
+	sleep 1.5
+	stop_agent
+	check "an unusable spool_dir is reported and the agent runs on (rc $rc)" test "$rc" -eq 0
+	check "the unusable spool_dir is named in the log" grep -q "spool_dir unusable" "$work/agent-f.log"
+	write_config "$work/g.ini" sf-spool-full "$work/spool-g"
+	# a 2 KiB file-size limit: the spool's first append fails as a full disk would
+	(ulimit -f 2 && exec timeout 60 "$small_agent" -c "$work/g.ini") >"$work/agent-g.log" 2>&1 &
+	agent_pid=$!
+	amp_pids+=("$agent_pid")
+	sleep 1
+	ctl /down '{"seconds": 3}'
+	sleep 5
+	kill -TERM "$agent_pid"
+	wait "$agent_pid"
+	rc=$?
+	check "a full spool is reported, the agent keeps pushing and exits 0 (rc $rc)" test "$rc" -eq 0
+	check "the full spool is named in the log" grep -q "cannot append (no space left)" "$work/agent-g.log"
+	check "pushing resumed after the outage" grep -q "accepts samples again" "$work/agent-g.log"
+fi
+
 if [ "$failed" -ne 0 ]; then
 	for f in "$work"/agent-*.log; do echo "--- $(basename "$f")"; tail -20 "$f"; done
 fi
