@@ -579,8 +579,8 @@ static void drain_on_shutdown(void)
 		spool_if_due(true);
 		AMP_LOG_I("agent", "stopping; %u collections not pushed are in the spool", amp_ring_frames(&ring));
 	} else if (amp_ring_frames(&ring) > 0) {
-		AMP_LOG_W("agent", "stopping with %u collections (%llu samples) not pushed", amp_ring_frames(&ring),
-			  (unsigned long long)ring.samples);
+		AMP_LOG_W("agent", "stopping with %u collections (%llu samples in %zu bytes of the ring) not pushed",
+			  amp_ring_frames(&ring), (unsigned long long)ring.samples, ring.bytes);
 	}
 	else
 		AMP_LOG_I("agent", "stopping; everything collected was pushed");
