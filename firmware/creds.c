@@ -399,8 +399,14 @@ static int fetch(struct amp_creds_provider *p)
 				return AMP_OK;
 			}
 		}
-		snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), "%s%s: %s",
-			 summary[0] ? "; " : "", src->name, why[0] ? why : amp_strerror(rc));
+		{
+			size_t used = strlen(summary);
+			int n = snprintf(summary + used, sizeof(summary) - used, "%s%s: %s", summary[0] ? "; " : "",
+					 src->name, why[0] ? why : amp_strerror(rc));
+
+			if (n < 0 || (size_t)n >= sizeof(summary) - used)
+				AMP_LOG_D("creds", "the failure summary is cut at %zu bytes", sizeof(summary) - 1);
+		}
 		/* a source that is there but fails is the answer; one that is not there lets the chain go on */
 		if (rc != AMP_ERR_NOTFOUND)
 			break;
