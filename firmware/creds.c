@@ -370,6 +370,16 @@ static void fetch_succeeded(struct amp_creds_provider *p, int index, uint64_t no
 	}
 }
 
+/* Appends as much of `s` as fits (a message: cutting it is fine), keeping dst NUL-terminated. */
+static void append(char *dst, size_t cap, const char *s)
+{
+	size_t used = strlen(dst);
+
+	while (*s != '\0' && used + 1 < cap)
+		dst[used++] = *s++;
+	dst[used] = '\0';
+}
+
 /* One fetch: the active source, or the chain until a source answers. Returns 0 or the last source's error. */
 static int fetch(struct amp_creds_provider *p)
 {
@@ -399,14 +409,11 @@ static int fetch(struct amp_creds_provider *p)
 				return AMP_OK;
 			}
 		}
-		{
-			size_t used = strlen(summary);
-			int n = snprintf(summary + used, sizeof(summary) - used, "%s%s: %s", summary[0] ? "; " : "",
-					 src->name, why[0] ? why : amp_strerror(rc));
-
-			if (n < 0 || (size_t)n >= sizeof(summary) - used)
-				AMP_LOG_D("creds", "the failure summary is cut at %zu bytes", sizeof(summary) - 1);
-		}
+		if (summary[0] != '\0')
+			append(summary, sizeof(summary), "; ");
+		append(summary, sizeof(summary), src->name);
+		append(summary, sizeof(summary), ": ");
+		append(summary, sizeof(summary), why[0] ? why : amp_strerror(rc));
 		/* a source that is there but fails is the answer; one that is not there lets the chain go on */
 		if (rc != AMP_ERR_NOTFOUND)
 			break;
