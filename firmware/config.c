@@ -20,7 +20,7 @@
  */
 #define AMP_CONFIG_MAX_LINE (INI_MAX_LINE - 3)
 /* The whole file is read at once: the reader needs it to count lines and see every line whole. */
-#define AMP_CONFIG_FILE_MAX 65536
+#define AMP_CONFIG_FILE_MAX CONFIG_CONFIG_FILE_MAX_BYTES
 /* A broken file (a binary, a wrong path) must not flood the log: stop after this many errors. */
 #define AMP_CONFIG_MAX_ERRORS 20
 /* Room for a secret file: the secret itself plus surrounding whitespace (a trailing newline, CRLF). */
