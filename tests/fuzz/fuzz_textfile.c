@@ -1,0 +1,36 @@
+/* libFuzzer target: the textfile collector's Prometheus text format parser, on one *.prom file. */
+#include "fuzz_common.h"
+
+#include "collector.h"
+#include "registry.h"
+
+static struct amp_registry reg;
+static char read_buf[CONFIG_PROC_FILE_BUF_BYTES];
+static struct amp_frame_entry entries[CONFIG_MAX_SERIES];
+static struct amp_collect_ctx ctx;
+static char dir[256];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof(dir), "%s/textfile", fuzz_dir());
+		mkdir(dir, 0700);
+	}
+	fuzz_write("textfile/fuzz.prom", data, size);
+	amp_registry_init(&reg);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.procfs = "/nonexistent";
+	ctx.sysfs = "/nonexistent";
+	ctx.now_ms = 1000;
+	ctx.reg = &reg;
+	ctx.entries = entries;
+	ctx.entry_cap = CONFIG_MAX_SERIES;
+	ctx.buf = read_buf;
+	ctx.buf_cap = sizeof(read_buf);
+	ctx.textfile_dir = dir;
+	(void)amp_collector_textfile.collect(&ctx);
+	if (ctx.entry_count > ctx.entry_cap)
+		abort();
+	amp_collect_sort(&ctx);
+	return 0;
+}
