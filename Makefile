@@ -174,7 +174,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 fuzz-build:
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DBOARD=$(BOARD) -DAMP_FUZZ=ON -DAMP_BUILD_TESTS=OFF \
 		-DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_targets
 
 fuzz: fuzz-build
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_RUN_SECONDS=$(FUZZ_SECONDS)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TLS connections amp-agent --once must refuse, each with a clear one-line error: a wrong host name, an
 # expired certificate, an unknown CA, a self-signed certificate, a TLS 1.0/1.1-only server; and a server
-# that accepts and then stalls the handshake must be given up within remote_timeout.
+# that stalls the handshake, or the response body, must be given up within remote_timeout.
 # Usage: tests/integration/tls_refusals.sh BUILD_DIR
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -116,6 +116,44 @@ if grep -qiE "timed out|timeout" "$work/stall.out"; then
 	ok "stalled handshake: the error says so: $(grep -iE -m1 'timed out|timeout' "$work/stall.out")"
 else
 	bad "stalled handshake: no timeout in:"; sed 's/^/     /' "$work/stall.out"
+fi
+amp_cleanup
+
+# A server that completes the handshake, reads the request, sends a head and part of the body, and stalls.
+port=$(amp_free_port)
+timeout 60 "$AMP_PY" -c '
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+held = []
+while True:
+    c, _ = s.accept()
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+        t.settimeout(10)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += t.recv(65536)
+        t.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial")
+        held.append(t)
+    except (OSError, ssl.SSLError):
+        c.close()
+' "$port" "$work/server.pem" "$work/server.key" >"$work/stall-body.log" 2>&1 &
+amp_pids+=($!)
+amp_wait_port "$port" 10 || bad "stall mid-body: the server did not start"
+write_config "$work/stall-body.ini" "$port" 2s
+start=$(date +%s%N)
+timeout 30 "$agent" -c "$work/stall-body.ini" --once >"$work/stall-body.out" 2>&1
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+check "stalled body: --once fails (rc $rc)" test "$rc" -eq 1
+check "stalled body: given up in ${ms} ms (remote_timeout 2s, allowed 3500 ms)" test "$ms" -le 3500
+if grep -qiE "timed out|timeout" "$work/stall-body.out"; then
+	ok "stalled body: the error says so: $(grep -iE -m1 'timed out|timeout' "$work/stall-body.out")"
+else
+	bad "stalled body: no timeout in:"; sed 's/^/     /' "$work/stall-body.out"; sed 's/^/     /' "$work/stall-body.log"
 fi
 amp_cleanup
 
