@@ -14,7 +14,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 2;
 	unsigned seed;
 	int rc = AMP_HTTP_MORE;
-	char line[80];
 
 	if (size < 2)
 		return 0;
@@ -38,6 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == AMP_HTTP_MORE)
 		rc = amp_http_response_eof(&resp);
 	if (rc == AMP_OK) {
+		char line[80];
+
 		if (resp.status < 100 || resp.status > 599 || resp.body_len > AMP_HTTP_BODY_KEEP)
 			abort();
 		(void)amp_http_body_first_line(&resp, line, sizeof(line));

@@ -8,13 +8,13 @@ static struct amp_registry reg;
 static char read_buf[CONFIG_PROC_FILE_BUF_BYTES];
 static struct amp_frame_entry entries[CONFIG_MAX_SERIES];
 static struct amp_collect_ctx ctx;
-static char dir[256];
+static char textfile_dir[256];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "%s/textfile", fuzz_dir());
-		mkdir(dir, 0700);
+	if (textfile_dir[0] == '\0') {
+		snprintf(textfile_dir, sizeof(textfile_dir), "%s/textfile", fuzz_dir());
+		mkdir(textfile_dir, 0700);
 	}
 	fuzz_write("textfile/fuzz.prom", data, size);
 	amp_registry_init(&reg);
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx.entry_cap = CONFIG_MAX_SERIES;
 	ctx.buf = read_buf;
 	ctx.buf_cap = sizeof(read_buf);
-	ctx.textfile_dir = dir;
+	ctx.textfile_dir = textfile_dir;
 	(void)amp_collector_textfile.collect(&ctx);
 	if (ctx.entry_count > ctx.entry_cap)
 		abort();
