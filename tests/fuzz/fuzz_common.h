@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collector.h"
 #include "log.h"
+#include "registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,6 +46,24 @@ static inline void fuzz_write(const char *rel, const uint8_t *data, size_t size)
 	f = fopen(path, "wb");
 	if (f == NULL || (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
 		abort();
+}
+
+/* Empties `reg` and points `ctx` at it and at the frame and read buffer (CONFIG_* sizes), as the agent does. */
+static inline void fuzz_ctx_init(struct amp_collect_ctx *ctx, struct amp_registry *reg,
+				 struct amp_frame_entry *entries, char *buf, size_t buf_cap)
+{
+	amp_registry_init(reg);
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->procfs = "/nonexistent";
+	ctx->sysfs = "/nonexistent";
+	ctx->clk_tck = 100;
+	ctx->page_size = 4096;
+	ctx->now_ms = 1000;
+	ctx->reg = reg;
+	ctx->entries = entries;
+	ctx->entry_cap = CONFIG_MAX_SERIES;
+	ctx->buf = buf;
+	ctx->buf_cap = buf_cap;
 }
 
 #endif

@@ -61,18 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_write(rel, data + 1, size - 1);
 	last = (int)pick;
 
-	amp_registry_init(&reg);
-	memset(&ctx, 0, sizeof(ctx));
+	fuzz_ctx_init(&ctx, &reg, entries, read_buf, sizeof(read_buf));
 	ctx.procfs = root;
-	ctx.sysfs = "/nonexistent";
-	ctx.clk_tck = 100;
-	ctx.page_size = 4096;
-	ctx.now_ms = 1000;
-	ctx.reg = &reg;
-	ctx.entries = entries;
-	ctx.entry_cap = CONFIG_MAX_SERIES;
-	ctx.buf = read_buf;
-	ctx.buf_cap = sizeof(read_buf);
 	ctx.disabled = UINT32_MAX;
 	for (size_t i = 0; i < sizeof(proc_ids) / sizeof(proc_ids[0]); i++)
 		ctx.disabled &= ~(1u << proc_ids[i]);

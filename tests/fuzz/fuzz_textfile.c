@@ -17,16 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mkdir(textfile_dir, 0700);
 	}
 	fuzz_write("textfile/fuzz.prom", data, size);
-	amp_registry_init(&reg);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.procfs = "/nonexistent";
-	ctx.sysfs = "/nonexistent";
-	ctx.now_ms = 1000;
-	ctx.reg = &reg;
-	ctx.entries = entries;
-	ctx.entry_cap = CONFIG_MAX_SERIES;
-	ctx.buf = read_buf;
-	ctx.buf_cap = sizeof(read_buf);
+	fuzz_ctx_init(&ctx, &reg, entries, read_buf, sizeof(read_buf));
 	ctx.textfile_dir = textfile_dir;
 	(void)amp_collector_textfile.collect(&ctx);
 	if (ctx.entry_count > ctx.entry_cap)

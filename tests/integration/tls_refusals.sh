@@ -93,6 +93,26 @@ refused self-signed selfsigned "not trusted.*(not correctly signed|trusted CA|un
 refused tls1.0-only server "no TLS version we accept" -tls1 -cipher DEFAULT@SECLEVEL=0
 refused tls1.1-only server "no TLS version we accept" -tls1_1 -cipher DEFAULT@SECLEVEL=0
 
+# gives_up WHAT NAME PORT: with the stalling server on PORT (started, its pid in amp_pids), --once with
+# remote_timeout = 2s fails within 3.5 s and says it timed out; then the server is stopped.
+gives_up() {
+	local what=$1 name=$2 port=$3 start rc ms
+	amp_wait_port "$port" 10 || bad "$what: the server did not start"
+	write_config "$work/$name.ini" "$port" 2s
+	start=$(date +%s%N)
+	timeout 30 "$agent" -c "$work/$name.ini" --once >"$work/$name.out" 2>&1
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	check "$what: --once fails (rc $rc)" test "$rc" -eq 1
+	check "$what: given up in ${ms} ms (remote_timeout 2s, allowed 3500 ms)" test "$ms" -le 3500
+	if grep -qiE "timed out|timeout" "$work/$name.out"; then
+		ok "$what: the error says so: $(grep -iE -m1 'timed out|timeout' "$work/$name.out")"
+	else
+		bad "$what: no timeout in:"; sed 's/^/     /' "$work/$name.out" "$work/$name.log"
+	fi
+	amp_cleanup
+}
+
 # A server that accepts the connection and never answers the ClientHello.
 port=$(amp_free_port)
 timeout 60 "$AMP_PY" -c '
@@ -104,20 +124,7 @@ while True:
     c, _ = s.accept(); held.append(c)
 ' "$port" >"$work/stall.log" 2>&1 &
 amp_pids+=($!)
-amp_wait_port "$port" 10 || bad "stall: the server did not start"
-write_config "$work/stall.ini" "$port" 2s
-start=$(date +%s%N)
-timeout 30 "$agent" -c "$work/stall.ini" --once >"$work/stall.out" 2>&1
-rc=$?
-ms=$((($(date +%s%N) - start) / 1000000))
-check "stalled handshake: --once fails (rc $rc)" test "$rc" -eq 1
-check "stalled handshake: given up in ${ms} ms (remote_timeout 2s, allowed 3500 ms)" test "$ms" -le 3500
-if grep -qiE "timed out|timeout" "$work/stall.out"; then
-	ok "stalled handshake: the error says so: $(grep -iE -m1 'timed out|timeout' "$work/stall.out")"
-else
-	bad "stalled handshake: no timeout in:"; sed 's/^/     /' "$work/stall.out"
-fi
-amp_cleanup
+gives_up "stalled handshake" stall "$port"
 
 # A server that completes the handshake, reads the request, sends a head and part of the body, and stalls.
 port=$(amp_free_port)
@@ -142,20 +149,7 @@ while True:
         c.close()
 ' "$port" "$work/server.pem" "$work/server.key" >"$work/stall-body.log" 2>&1 &
 amp_pids+=($!)
-amp_wait_port "$port" 10 || bad "stall mid-body: the server did not start"
-write_config "$work/stall-body.ini" "$port" 2s
-start=$(date +%s%N)
-timeout 30 "$agent" -c "$work/stall-body.ini" --once >"$work/stall-body.out" 2>&1
-rc=$?
-ms=$((($(date +%s%N) - start) / 1000000))
-check "stalled body: --once fails (rc $rc)" test "$rc" -eq 1
-check "stalled body: given up in ${ms} ms (remote_timeout 2s, allowed 3500 ms)" test "$ms" -le 3500
-if grep -qiE "timed out|timeout" "$work/stall-body.out"; then
-	ok "stalled body: the error says so: $(grep -iE -m1 'timed out|timeout' "$work/stall-body.out")"
-else
-	bad "stalled body: no timeout in:"; sed 's/^/     /' "$work/stall-body.out"; sed 's/^/     /' "$work/stall-body.log"
-fi
-amp_cleanup
+gives_up "stalled body" stall-body "$port"
 
 echo "tls refusals: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
