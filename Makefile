@@ -109,7 +109,7 @@ test-compat: build
 	tests/integration/compat.sh $(BUILD)
 
 test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-compat test-store-forward \
-	test-creds test-cross check-board-configs test-packaging test-notify
+	test-creds test-cross check-board-configs test-packaging test-notify fuzz-smoke test-tls
 
 .PHONY: deps-cross cross test-cross check-board-configs board-configs test-packaging test-notify install clean-boards
 
@@ -163,6 +163,44 @@ install:
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 # The boards' build directories go with the others.
+# libFuzzer targets (tests/fuzz, clang): `make fuzz` runs each for FUZZ_SECONDS, `make fuzz-smoke` (in
+# `make test`) for FUZZ_SMOKE_SECONDS. New inputs go to $(FUZZ_BUILD)/corpus/<target> (the seeds in
+# tests/fuzz/corpus stay as they are); a crash leaves $(FUZZ_BUILD)/artifacts/<target>/crash-* and fails.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz-build:
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DBOARD=$(BOARD) -DAMP_FUZZ=ON -DAMP_BUILD_TESTS=OFF \
+		-DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_targets
+
+fuzz: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_RUN_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_RUN_SECONDS=$(FUZZ_SMOKE_SECONDS)
+
+fuzz-run:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+		echo "fuzz $$t: $(FUZZ_RUN_SECONDS) s"; \
+		timeout $$(( $(FUZZ_RUN_SECONDS) + 60 )) $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_RUN_SECONDS) \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+			-artifact_prefix=$(CURDIR)/$(FUZZ_BUILD)/artifacts/$$t/ \
+			$(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t > $(FUZZ_BUILD)/fuzz-$$t.log 2>&1 || \
+			{ echo "fuzz $$t FAILED (input in $(FUZZ_BUILD)/artifacts/$$t):"; \
+			  grep -A30 -m1 'ERROR\|runtime error' $(FUZZ_BUILD)/fuzz-$$t.log; exit 1; }; \
+		tail -n1 $(FUZZ_BUILD)/fuzz-$$t.log; \
+	done
+
+# TLS connections the agent must refuse, and a handshake that stalls (tests/integration/tls_refusals.sh).
+test-tls: build
+	tests/integration/tls_refusals.sh $(BUILD)
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-run test-tls
+
 clean: clean-boards
 clean-boards:
 	rm -rf $(addprefix build-,$(CROSS_BOARDS)) $(addsuffix -unit,$(addprefix build-,$(CROSS_BOARDS))) \
@@ -177,4 +215,4 @@ menuconfig:
 	cmake --build $(BUILD) --target menuconfig
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(SMALLRING_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(SMALLRING_BUILD) $(FUZZ_BUILD)

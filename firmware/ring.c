@@ -200,9 +200,16 @@ static void encode_value(struct bit_writer *w, double v, double *pv, int8_t *ps)
 	*ps = (int8_t)s;
 }
 
+/* True for a k value_scale() can return: a frame from a file claiming more is corrupt. */
+static bool k_valid(int64_t k)
+{
+	return k > -9007199254740992 && k < 9007199254740992;
+}
+
 static int decode_value(struct amp_ring_walk_frame *f, double *pv, int8_t *ps)
 {
 	uint64_t b, zz;
+	int64_t k;
 
 	if (get_bits(f, 1, &b) != AMP_OK)
 		return AMP_ERR_INVALID;
@@ -211,9 +218,11 @@ static int decode_value(struct amp_ring_walk_frame *f, double *pv, int8_t *ps)
 	if (get_bits(f, 1, &b) != AMP_OK)
 		return AMP_ERR_INVALID;
 	if (b == 0) {
-		if (*ps < 0 || get_int(f, &zz) != AMP_OK)
+		/* a delta taking k past what the encoder makes (|k| < 2^53) is corrupt, and must not overflow */
+		if (*ps < 0 || get_int(f, &zz) != AMP_OK ||
+		    __builtin_add_overflow(value_k(*pv, *ps), unzigzag(zz), &k) || !k_valid(k))
 			return AMP_ERR_INVALID;
-		*pv = (double)(value_k(*pv, *ps) + unzigzag(zz)) / pow10_table[*ps];
+		*pv = (double)k / pow10_table[*ps];
 		return AMP_OK;
 	}
 	if (get_bits(f, 3, &b) != AMP_OK)
@@ -225,7 +234,7 @@ static int decode_value(struct amp_ring_walk_frame *f, double *pv, int8_t *ps)
 		*ps = -1;
 		return AMP_OK;
 	}
-	if (b > SCALE_MAX || get_int(f, &zz) != AMP_OK)
+	if (b > SCALE_MAX || get_int(f, &zz) != AMP_OK || !k_valid(unzigzag(zz)))
 		return AMP_ERR_INVALID;
 	*pv = (double)unzigzag(zz) / pow10_table[b];
 	*ps = (int8_t)b;

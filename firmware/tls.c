@@ -190,6 +190,21 @@ int amp_tls_set_client_cert(struct amp_tls *t, const char *cert_file, const char
 	return AMP_OK;
 }
 
+/* True for mbedTLS's "the peer's protocol version is outside our bounds" (a TLS 1.0/1.1-only server). */
+static bool is_version_error(int rc)
+{
+#if defined(MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+	if (rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+		return true;
+#endif
+#if defined(MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+	if (rc == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+		return true;
+#endif
+	(void)rc;
+	return false;
+}
+
 static int handshake(struct amp_tls *t, const char *host)
 {
 	uint32_t flags;
@@ -221,6 +236,11 @@ static int handshake(struct amp_tls *t, const char *host)
 		if (nl)
 			*nl = '\0';
 		snprintf(t->error, sizeof(t->error), "certificate of %s not trusted: %s", host, info);
+		return AMP_ERR_TLS;
+	}
+	if (is_version_error(rc)) {
+		snprintf(t->error, sizeof(t->error),
+			 "TLS handshake with %s: the server offers no TLS version we accept (TLS 1.2 or later)", host);
 		return AMP_ERR_TLS;
 	}
 	set_error(t, "TLS handshake", rc);

@@ -197,6 +197,52 @@ static void test_refuses_unsorted_and_oversized(void **state)
 	check_walk(1);
 }
 
+/* A frame as the ring lays it out (native endianness): header, then the id varints and value bits. */
+static size_t frame_make(unsigned char *out, uint32_t count, uint8_t flags, const unsigned char *body, size_t body_len)
+{
+	uint32_t len = (uint32_t)(17 + body_len);
+	int64_t ts = 1000;
+
+	memcpy(out, &len, 4);
+	memcpy(out + 4, &count, 4);
+	memcpy(out + 8, &ts, 8);
+	out[16] = flags;
+	memcpy(out + 17, body, body_len);
+	return len;
+}
+
+/*
+ * Spool files are hostile: a value whose k is past 2^53 (the encoder never writes one), or a delta that
+ * takes k past it, is refused (found by tests/fuzz/fuzz_ring: the delta overflowed int64).
+ */
+static void test_decode_refuses_k_out_of_range(void **state)
+{
+	/* id 0, new scale 0, k = 2^63 - 1 */
+	static const unsigned char huge[] = {0x00, 0xc7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc};
+	/* id 0, new scale 0, k = 2^53 - 1 (the largest the encoder writes) */
+	static const unsigned char top[] = {0x00, 0xc6, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc};
+	/* the previous frame's series, delta 2^63 - 1 */
+	static const unsigned char delta[] = {0xbf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xe0};
+	struct amp_ring_codec c;
+	struct amp_frame_entry out[CONFIG_MAX_SERIES];
+	unsigned char frame[64];
+	unsigned count;
+	int64_t ts;
+	size_t len;
+
+	(void)state;
+	amp_ring_codec_init(&c);
+	len = frame_make(frame, 1, 1, huge, sizeof(huge));
+	assert_int_equal(amp_ring_frame_decode(&c, frame, len, &ts, out, &count), AMP_ERR_INVALID);
+	amp_ring_codec_init(&c);
+	len = frame_make(frame, 1, 1, top, sizeof(top));
+	assert_int_equal(amp_ring_frame_decode(&c, frame, len, &ts, out, &count), AMP_OK);
+	assert_int_equal(count, 1);
+	assert_true(out[0].value == 9007199254740991.0);
+	len = frame_make(frame, 1, 0, delta, sizeof(delta));
+	assert_int_equal(amp_ring_frame_decode(&c, frame, len, &ts, out, &count), AMP_ERR_INVALID);
+}
+
 /* The point of the coding: unchanged values cost a bit, counters a byte or two. */
 static void test_compact(void **state)
 {
@@ -231,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_random_push_walk_release),
 		cmocka_unit_test(test_refuses_unsorted_and_oversized),
 		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_decode_refuses_k_out_of_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
