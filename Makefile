@@ -216,3 +216,18 @@ menuconfig:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(SMALLRING_BUILD) $(FUZZ_BUILD)
+
+# The benchmark of issue 7 (not part of `make test`): amp-agent against Debian's prometheus in agent mode
+# + prometheus-node-exporter, side by side on loopback; results in bench/results/ (bench/run.sh says how).
+# `bench-quick` is a shorter smoke run (60 s side by side instead of 180 s).
+BENCH_DEB_PACKAGES := gnuplot-nox prometheus prometheus-node-exporter valgrind python3-snappy openssl binutils
+.PHONY: bench bench-quick bench-deps clean-bench
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_DEB_PACKAGES)"
+bench: bench-deps
+	bench/run.sh
+bench-quick: bench-deps
+	bench/run.sh --quick
+clean: clean-bench
+clean-bench:
+	rm -rf build-bench build-bench-static build-bench-scale build-bench-aarch64

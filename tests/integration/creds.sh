@@ -52,16 +52,16 @@ amp_wait_port "$proxy_port" 30 || { echo "verifier proxy did not start:"; cat "$
 
 # IMDS: sets live 40 s and rotate when less than 20 s are left; the second set's server goes dark for 10 s
 # when it has 16 s left, i.e. across the agent's refresh (8 s margin, up to 4 s jitter).
-timeout 300 "$AMP_PY" "$here/creds_servers.py" imds --port "$imds_port" --credentials-file "$work/imds-creds.json" \
+timeout -k 5 300 "$AMP_PY" "$here/creds_servers.py" imds --port "$imds_port" --credentials-file "$work/imds-creds.json" \
 	--stats "$work/imds-stats.json" --lifetime 40 --rotate-before 20 --key-prefix ASIAIMDS \
 	--outage-set 2 --outage-at 16 --outage-seconds 10 --max-seconds 280 >"$work/imds.log" 2>&1 &
 amp_pids+=($!)
 printf 'ctrToken%s%s\n' "$RANDOM" "$RANDOM" >"$work/ctr-token"
-timeout 300 "$AMP_PY" "$here/creds_servers.py" container --port "$ctr_port" --credentials-file "$work/ctr-creds.json" \
+timeout -k 5 300 "$AMP_PY" "$here/creds_servers.py" container --port "$ctr_port" --credentials-file "$work/ctr-creds.json" \
 	--stats "$work/ctr-stats.json" --token-file "$work/ctr-token" --key-prefix ASIACTR --max-seconds 280 \
 	>"$work/ctr.log" 2>&1 &
 amp_pids+=($!)
-timeout 300 "$AMP_PY" "$here/creds_servers.py" iot --port "$iot_port" --credentials-file "$work/iot-creds.json" \
+timeout -k 5 300 "$AMP_PY" "$here/creds_servers.py" iot --port "$iot_port" --credentials-file "$work/iot-creds.json" \
 	--stats "$work/iot-stats.json" --cert "$work/server.pem" --key "$work/server.key" --client-ca "$work/ca.pem" \
 	--role-alias amp-gateway --thing-name gw-001 --key-prefix ASIAIOT --max-seconds 280 >"$work/iot.log" 2>&1 &
 amp_pids+=($!)

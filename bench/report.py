@@ -1,0 +1,340 @@
+#!/usr/bin/python3
+"""Turns a benchmark run's raw records (bench/run.sh's work directory) into bench/results/results.md,
+results.json and chart.png (gnuplot), and prints the figures with the issue's targets.
+
+Usage: report.py WORK_DIR RESULTS_DIR SECONDS INTERVAL BACKLOG [quick]
+"""
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+MIB = 1024.0
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def callgrind_ir(path):
+    """Total instructions (Ir) of a callgrind output file, or None."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def traffic(stats):
+    reqs = stats["requests"]
+    out = {k: sum(r[k] for r in reqs) for k in ("http", "body", "samples", "metadata")}
+    # collections: distinct sample timestamps (one collection may be split over several requests)
+    if reqs and isinstance(reqs[0].get("stamps"), list):
+        out["stamps"] = len(set(t for r in reqs for t in r["stamps"]))
+    else:  # records of an older receiver: a count per request, which counts a split collection twice
+        out["stamps"] = sum(r["stamps"] for r in reqs)
+    out["requests"] = len(reqs)
+    out["sample_requests"] = sum(1 for r in reqs if r["samples"])
+    s = max(out["samples"], 1)
+    out["body_per_sample"] = out["body"] / s
+    out["http_per_sample"] = out["http"] / s
+    out["samples_per_collection"] = out["samples"] / max(out["stamps"], 1)
+    return out
+
+
+def usage(series, clk):
+    half = series[len(series) // 2:]
+    span = series[-1]["t"] - series[0]["t"]
+    return {
+        "peak_rss_kib": max(p["hwm"] for p in series),
+        "steady_rss_kib": statistics.median(p["rss"] for p in half),
+        "peak_pss_kib": max(p["pss"] for p in series),
+        "steady_pss_kib": statistics.median(p["pss"] for p in half),
+        # the steady rate over the sampled span (the start-up before the first sample is left out)
+        "cpu_s_per_hour": (series[-1]["cpu"] - series[0]["cpu"]) / clk / max(span, 1e-9) * 3600,
+        "cpu_s_total": series[-1]["cpu"] / clk,
+    }
+
+
+def machine():
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) / MIB / MIB
+    osname = "Linux"
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    osname = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return "%s, %d CPUs (%s), %.1f GiB RAM, %s, kernel %s" % (
+        platform.machine(), os.cpu_count(), cpu, mem, osname, platform.release())
+
+
+def verdict(value, limit, lower_is_better=True):
+    """'met (x of the limit)' / 'missed by N%'."""
+    if value is None or limit is None:
+        return "not measured"
+    if lower_is_better:
+        return ("met: %.2fx the limit" % (value / limit)) if value <= limit else \
+            ("MISSED by %.0f%% (%.2fx the limit)" % ((value / limit - 1) * 100, value / limit))
+    return "met" if value >= limit else "MISSED"
+
+
+def main():
+    work, res, seconds, interval, backlog = sys.argv[1:6]
+    quick = len(sys.argv) > 6 and sys.argv[6] == "quick"
+    side = load(os.path.join(work, "side.json"))
+    clk = side["clk_tck"]
+    use = {k: usage(v, clk) for k, v in side["groups"].items()}
+    net = {k: traffic(load(os.path.join(work, k + ".json"))) for k in ("dyn", "static", "peer")}
+
+    # callgrind: steady instructions per cycle from two runs of different length
+    cg = {}
+    for k in ("short", "long"):
+        cg[k] = {"ir": callgrind_ir(os.path.join(work, "cg-%s.out" % k)),
+                 "collections": traffic(load(os.path.join(work, "cg-%s.json" % k)))["stamps"]}
+    ir_cycle = None
+    if cg["short"]["ir"] and cg["long"]["ir"] and cg["long"]["collections"] > cg["short"]["collections"]:
+        ir_cycle = (cg["long"]["ir"] - cg["short"]["ir"]) / (cg["long"]["collections"] - cg["short"]["collections"])
+
+    # the ring: the agent's stop message
+    ring = None
+    with open(os.path.join(work, "agent-ring.log")) as f:
+        m = re.search(r"stopping with (\d+) collections \((\d+) samples in (\d+) bytes of the ring\)", f.read())
+    if m:
+        c, s, b = map(int, m.groups())
+        ring = {"collections": c, "samples": s, "bytes": b, "bytes_per_sample": b / max(s, 1)}
+
+    # the backlog: requests carrying samples from before the receiver came up
+    d = load(os.path.join(work, "drain.json"))
+    up_ms = d["up"] * 1000
+    back = [r for r in d["requests"] if r["min_ts"] is not None and r["min_ts"] < up_ms]
+    drain = None
+    with open(os.path.join(work, "agent-drain.log")) as f:
+        drain_log = f.read()
+    dropped = len(re.findall(r"drop", drain_log, re.I))
+    if back:
+        first = min(r["t"] for r in d["requests"])
+        end = max(r["t"] for r in back)
+        drain = {"collections": len(set(t for r in back for t in r["stamps"])) if isinstance(back[0]["stamps"], list)
+                 else round(sum(r["samples"] for r in back) / net["dyn"]["samples_per_collection"]), "samples": sum(r["samples"] for r in back),
+                 "requests": len(back), "wait_s": first - d["up"], "drain_s": end - first,
+                 "up_to_drained_s": end - d["up"], "drop_log_lines": dropped}
+
+    # scaling
+    scale = []
+    for n in (0, 100, 1000, 10000):
+        mem = load(os.path.join(work, "scale-%d-mem.json" % n))
+        g = mem["groups"]["agent"]
+        t = traffic(load(os.path.join(work, "scale-%d.json" % n)))
+        cycles = max(t["stamps"], 1)
+        if not isinstance(load(os.path.join(work, "scale-%d.json" % n))["requests"][0]["stamps"], list):
+            # an older receiver's per-request counts: from the series per collection instead (the default
+            # collectors' as the run without synthetic series measured, plus the synthetic ones)
+            base = scale[0]["samples_per_collection"] if scale else t["samples_per_collection"]
+            cycles = max(round(t["samples"] / (base + n)), 1)
+            t["samples_per_collection"] = t["samples"] / cycles
+        scale.append({"series": n, "ir_once": callgrind_ir(os.path.join(work, "scale-%d-once.out" % n)),
+                      "peak_rss_kib": max(p["hwm"] for p in g), "peak_pss_kib": max(p["pss"] for p in g),
+                      "cpu_ms_per_cycle": (g[-1]["cpu"] - g[0]["cpu"]) / mem["clk_tck"] * 1000 / cycles,
+                      "samples_per_collection": t["samples_per_collection"]})
+    lo, hi = scale[1], scale[3]
+    slope = {
+        "ir_per_series": (hi["ir_once"] - lo["ir_once"]) / (hi["series"] - lo["series"])
+        if hi["ir_once"] and lo["ir_once"] else None,
+        "rss_kib_per_1000_series": (hi["peak_rss_kib"] - lo["peak_rss_kib"]) / (hi["series"] - lo["series"]) * 1000,
+        # linear or better: the 10,000-series cost per series no more than the 1,000-series one
+        "ir_per_series_100_1000": (scale[2]["ir_once"] - scale[1]["ir_once"]) / 900
+        if scale[2]["ir_once"] and scale[1]["ir_once"] else None,
+        "ir_per_series_1000_10000": (scale[3]["ir_once"] - scale[2]["ir_once"]) / 9000
+        if scale[3]["ir_once"] and scale[2]["ir_once"] else None,
+    }
+
+    sizes = {}
+    with open(os.path.join(work, "sizes.txt")) as f:
+        for line in f:
+            k, v, *link = line.split()
+            sizes[k] = int(v)
+            if link:
+                sizes[k + "_link"] = link[0]
+
+    peer = use["peer"]
+    targets = {
+        "peak_rss_static": {"value": use["static"]["peak_rss_kib"], "limit": peer["peak_rss_kib"] / 40,
+                            "text": "peak RSS, static build <= 1/40 of the peer's"},
+        "peak_rss_dyn": {"value": use["dyn"]["peak_rss_kib"], "limit": peer["peak_rss_kib"] / 20,
+                         "text": "peak RSS, shared libraries <= 1/20 of the peer's"},
+        "cpu": {"value": use["dyn"]["cpu_s_per_hour"], "limit": peer["cpu_s_per_hour"] / 50,
+                "text": "CPU <= 1/50 of the peer's"},
+        "cpu_static": {"value": use["static"]["cpu_s_per_hour"], "limit": peer["cpu_s_per_hour"] / 50,
+                       "text": "CPU, static build <= 1/50 of the peer's"},
+        "body_bytes": {"value": net["dyn"]["body_per_sample"], "limit": net["peer"]["body_per_sample"] / 2,
+                       "text": "request body bytes per sample <= 1/2 of the peer's"},
+        "drain": {"value": drain["up_to_drained_s"] if drain else None, "limit": 10.0,
+                  "text": "one hour of backlog drained in < 10 s (receiver up to last backlog sample)"},
+    }
+    for t in targets.values():
+        t["verdict"] = verdict(t["value"], t["limit"])
+
+    out = {"machine": machine(), "seconds": int(seconds), "interval": interval, "quick": quick,
+           "usage": use, "traffic": net, "callgrind": cg, "ir_per_cycle": ir_cycle, "ring": ring,
+           "drain": drain, "backlog_target": int(backlog), "scaling": scale, "slope": slope,
+           "sizes": sizes, "targets": targets}
+    with open(os.path.join(res, "results.json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+    def mib(k):
+        return k / MIB
+
+    def row(name, a, b, fmt="%.2f", ratio=True):
+        r = ("%.1fx" % (b / a)) if ratio and a else "—"
+        return "| %s | %s | %s | %s |" % (name, fmt % a if a is not None else "—", fmt % b if b is not None else "—", r)
+
+    dy, st, pu = use["dyn"], use["static"], use["peer"]
+    L = []
+    L.append("Machine: %s. Run: %s s side by side at a %s interval%s; %s series per collection "
+             "(amp-agent), %s (peer)." % (out["machine"], seconds, interval, " (quick mode)" if quick else "",
+                                          "%.0f" % net["dyn"]["samples_per_collection"],
+                                          "%.0f" % net["peer"]["samples_per_collection"]))
+    L.append("")
+    L.append("| figure | amp-agent (shared libs) | peer: prometheus agent + node_exporter | peer / amp-agent |")
+    L.append("|---|---|---|---|")
+    L.append(row("peak RSS, MiB (VmHWM)", mib(dy["peak_rss_kib"]), mib(pu["peak_rss_kib"])))
+    L.append(row("peak RSS, MiB, static build", mib(st["peak_rss_kib"]), mib(pu["peak_rss_kib"])))
+    L.append("| of which prometheus / node_exporter, peak RSS, MiB | | %.2f / %.2f | |" % (
+        mib(use["prometheus"]["peak_rss_kib"]), mib(use["node_exporter"]["peak_rss_kib"])))
+    L.append(row("steady RSS, MiB (VmRSS)", mib(dy["steady_rss_kib"]), mib(pu["steady_rss_kib"])))
+    L.append(row("steady RSS, MiB, static build", mib(st["steady_rss_kib"]), mib(pu["steady_rss_kib"])))
+    L.append(row("peak PSS, MiB (smaps_rollup)", mib(dy["peak_pss_kib"]), mib(pu["peak_pss_kib"])))
+    L.append(row("steady PSS, MiB", mib(dy["steady_pss_kib"]), mib(pu["steady_pss_kib"])))
+    L.append(row("steady PSS, MiB, static build", mib(st["steady_pss_kib"]), mib(pu["steady_pss_kib"])))
+    L.append(row("CPU seconds per hour", dy["cpu_s_per_hour"], pu["cpu_s_per_hour"]))
+    L.append(row("CPU seconds per hour, static build", st["cpu_s_per_hour"], pu["cpu_s_per_hour"]))
+    L.append(row("request body bytes per sample (snappy)", net["dyn"]["body_per_sample"], net["peer"]["body_per_sample"]))
+    L.append(row("full HTTP bytes per sample (line, headers, body)", net["dyn"]["http_per_sample"], net["peer"]["http_per_sample"]))
+    L.append(row("samples per request", net["dyn"]["samples"] / max(net["dyn"]["sample_requests"], 1),
+                 net["peer"]["samples"] / max(net["peer"]["sample_requests"], 1), "%.0f", False))
+    L.append(row("metadata entries sent", net["dyn"]["metadata"], net["peer"]["metadata"], "%d", False))
+    L.append(row("binary size, stripped, KiB (host, RelWithDebInfo, shared libraries)", sizes["dyn"] / MIB,
+                 (sizes["prometheus"] + sizes["node_exporter"]) / MIB, "%.0f"))
+    L.append(row("binary size, stripped, KiB (host, RelWithDebInfo, static)", sizes["static"] / MIB,
+                 (sizes["prometheus"] + sizes["node_exporter"]) / MIB, "%.0f"))
+    if "aarch64" in sizes:
+        L.append("| binary size, stripped, KiB (aarch64-gateway board, MinSizeRel, %s) | %.0f | not built | — |" % (
+            "shared libraries" if sizes.get("aarch64_link", "dynamic") == "dynamic" else "static", sizes["aarch64"] / MIB))
+    L.append("| instructions per collection+push cycle (callgrind) | %s | not measured | — |" %
+             ("{:,.0f}".format(ir_cycle) if ir_cycle else "—"))
+    if ring:
+        L.append("| bytes per sample held in the ring | %.2f | WAL on disk | — |" % ring["bytes_per_sample"])
+    if drain:
+        L.append("| backlog of %d collections (%d samples): receiver up to drained, s | %.1f | not measured | — |" %
+                 (drain["collections"], drain["samples"], drain["up_to_drained_s"]))
+    L.append("")
+    L.append("Targets (issue 7):")
+    L.append("")
+    L.append("| target | amp-agent | limit | verdict |")
+    L.append("|---|---|---|---|")
+    for k, t in targets.items():
+        unit = {"drain": "s", "cpu": "CPU s/h", "cpu_static": "CPU s/h", "body_bytes": "B/sample"}.get(k, "MiB")
+        conv = (lambda v: v / MIB) if unit == "MiB" else (lambda v: v)
+        L.append("| %s | %s | %s | %s |" % (t["text"], "%.2f %s" % (conv(t["value"]), unit) if t["value"] is not None else "—",
+                                           "%.2f %s" % (conv(t["limit"]), unit), t["verdict"]))
+    L.append("")
+    L.append("Scaling (textfile collector, one gauge family of N synthetic series on top of the default "
+             "collectors; a build with CONFIG_MAX_SERIES=12000, CONFIG_TEXTFILE_MAX_SAMPLES=11000, "
+             "CONFIG_LABEL_ARENA_BYTES=1 MiB, CONFIG_RING_BYTES=8 MiB, CONFIG_REQUEST_BUF_BYTES=857000, "
+             "CONFIG_PROC_FILE_BUF_BYTES=512 KiB; the instructions are of whole --once runs, start-up and TLS "
+             "handshake included, so the slope is their difference):")
+    L.append("")
+    L.append("| synthetic series | samples per collection | instructions, --once (callgrind) | CPU ms per cycle (/proc, 10 ms ticks) | peak RSS, MiB |")
+    L.append("|---|---|---|---|---|")
+    for s in scale:
+        L.append("| %d | %.0f | %s | %.2f | %.2f |" % (s["series"], s["samples_per_collection"],
+                                                      "{:,}".format(s["ir_once"]) if s["ir_once"] else "—",
+                                                      s["cpu_ms_per_cycle"], mib(s["peak_rss_kib"])))
+    L.append("")
+    if slope["ir_per_series"]:
+        growth = slope["ir_per_series_1000_10000"] / slope["ir_per_series_100_1000"]
+        L.append("Slope: %.0f instructions per synthetic series in a --once run (first collection, push and exit; "
+                 "100 to 1,000 series: %.0f; 1,000 to 10,000: %.0f: %s); steady CPU %.2f ms per cycle more "
+                 "per 1,000 series (0 to 10,000); %.1f KiB of peak RSS per 1,000 series." % (
+                     slope["ir_per_series"], slope["ir_per_series_100_1000"], slope["ir_per_series_1000_10000"],
+                     "linear or better" if growth <= 1.0 else
+                     ("about linear (%+.0f%% per series)" % ((growth - 1) * 100)) if growth <= 1.25
+                     else "WORSE than linear", (scale[3]["cpu_ms_per_cycle"] - scale[0]["cpu_ms_per_cycle"]) / 10,
+                     slope["rss_kib_per_1000_series"]))
+    L.append("")
+    L.append("Method and caveats: each contestant pushes over TLS on loopback to its own recording receiver "
+             "(bench/receiver.py), which counts the HTTP bytes and decodes every request. Debian bookworm's "
+             "prometheus 2.42 silently ignores `sigv4:` under `remote_write` (a packaging patch drops the "
+             "transport chain), so neither contestant signs: the receivers accept unsigned requests, and "
+             "amp-agent's SigV4 headers (`Authorization`, `X-Amz-Date`, and `X-Amz-Security-Token` with temporary credentials: a few hundred bytes to about 1.3 KB per request) are not in its HTTP bytes. The peer's "
+             "memory and CPU are prometheus's and node_exporter's added (VmHWM summed over the two). "
+             "amp-agent's `ca_file` names the one test CA, as a user names Amazon's root CA instead of the "
+             "system bundle. CPU is the steady rate over the sampled span (utime+stime, 10 ms ticks). "
+             "Instructions per cycle: two callgrind runs of the agent at a 1 s interval of different length; "
+             "the difference of their instructions over the difference of their collections. The ring figure "
+             "is the agent's own stop message after 30 s with no receiver. The backlog: the agent collects "
+             "every 100 ms (the fastest interval) while its receiver is down, so %s collections (one hour at "
+             "5 s) are made in %s s; the time is from the receiver coming up (the agent's retry backoff "
+             "included) to the arrival of the last request holding a sample from the outage." % (
+                 backlog, int(backlog) // 10))
+    md = "\n".join(L) + "\n"
+    with open(os.path.join(res, "results.md"), "w") as f:
+        f.write(md)
+
+    # chart: memory, CPU and bytes per sample side by side; scaling
+    with open(os.path.join(res, "chart.dat"), "w") as f:
+        f.write('"peak RSS (MiB)" %.3f %.3f %.3f\n' % (mib(dy["peak_rss_kib"]), mib(st["peak_rss_kib"]), mib(pu["peak_rss_kib"])))
+        f.write('"steady PSS (MiB)" %.3f %.3f %.3f\n' % (mib(dy["steady_pss_kib"]), mib(st["steady_pss_kib"]), mib(pu["steady_pss_kib"])))
+        f.write('"CPU s/h / 10" %.3f %.3f %.3f\n' % (dy["cpu_s_per_hour"] / 10, st["cpu_s_per_hour"] / 10, pu["cpu_s_per_hour"] / 10))
+        f.write('"body B/sample" %.3f %.3f %.3f\n' % (net["dyn"]["body_per_sample"], net["static"]["body_per_sample"], net["peer"]["body_per_sample"]))
+    with open(os.path.join(res, "scaling.dat"), "w") as f:
+        for s in scale[1:]:
+            f.write("%d %d %.3f\n" % (s["series"], s["ir_once"] or 0, mib(s["peak_rss_kib"])))
+    gp = """set terminal pngcairo size 1200,500 font ',10'
+set output 'chart.png'
+set multiplot layout 1,2 title 'amp-agent vs prometheus agent + node\\_exporter (%s s at %s)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel 'log scale'
+set yrange [0.01:*]
+set key outside bottom center horizontal
+set xtics font ',9'
+plot 'chart.dat' using 2:xtic(1) title 'amp-agent', '' using 3 title 'amp-agent static', '' using 4 title 'peer'
+unset logscale y
+set yrange [*:*]
+set key top left
+set logscale xy
+set xlabel 'synthetic series (textfile)'
+set ylabel 'instructions, one --once run'
+set y2label 'peak RSS, MiB'
+set y2tics
+set style data linespoints
+plot 'scaling.dat' using 1:2 title 'instructions' axes x1y1, '' using 1:3 title 'peak RSS' axes x1y2
+unset multiplot
+""" % (seconds, interval)
+    with open(os.path.join(res, "chart.gp"), "w") as f:
+        f.write(gp)
+    subprocess.run(["gnuplot", "chart.gp"], cwd=res, check=False)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
