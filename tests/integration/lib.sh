@@ -9,11 +9,32 @@ AMP_PY=/usr/bin/python3   # Debian's python: it has python3-botocore; a pyenv on
 
 amp_pids=()
 
+# amp_alive PID: running (a zombie, dead but not yet waited for, is not)
+amp_alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case "$st" in Z*) return 1 ;; esac
+	return 0
+}
+
 amp_cleanup() {
-	local pid
+	local pid i
 	for pid in "${amp_pids[@]}"; do
 		pkill -P "$pid" 2>/dev/null || true  # the server under `timeout`, then timeout itself
 		kill "$pid" 2>/dev/null || true
+	done
+	# a server that ignores SIGTERM gets 5 s, then SIGKILL: a test must never hang on its cleanup
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		for pid in "${amp_pids[@]}"; do
+			amp_alive "$pid" && break
+			pid=""
+		done
+		[ -z "${pid:-}" ] && break
+		sleep 0.5
+	done
+	for pid in "${amp_pids[@]}"; do
+		pkill -9 -P "$pid" 2>/dev/null || true
+		kill -9 "$pid" 2>/dev/null || true
 	done
 	for pid in "${amp_pids[@]}"; do
 		wait "$pid" 2>/dev/null || true
