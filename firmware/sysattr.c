@@ -1,5 +1,6 @@
 /* Helpers of the /sys and system collectors: quiet attribute reads, sorted listings, Go-compatible value parsers. */
 #include "sysattr.h"
+#include "json.h"
 #include "collector_internal.h"
 #include "log.h"
 #include "port.h"
@@ -243,35 +244,14 @@ bool amp_sysattr_number(const char *s, double *out)
 
 size_t amp_sysattr_utf8_char(const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	unsigned c = s[0];
-	size_t need;
-	uint32_t cp;
+	size_t i = 0, n = 0;
 
-	if (c == 0)
+	/* one decoder for the whole agent (json.c's); a NUL inside a sequence makes it too short */
+	while (n < 4 && str[n] != '\0')
+		n++;
+	if (n == 0 || amp_json_utf8_next(str, n, &i) < 0)
 		return 0;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 1;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i <= need; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3Fu);
-	}
-	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return need + 1;
+	return i;
 }
 
 const char *amp_sysattr_utf8(const char *in, char *out, size_t cap)
