@@ -1596,7 +1596,8 @@ int amp_config_load(struct amp_config *cfg, const char *path)
 	if (rc == AMP_OK)
 		check_file_mode(&ctx);
 cleanup:
-	amp_secret_wipe(config_text, sizeof(config_text));
+	/* only what was read (and its NUL): wiping all of the buffer would make every page of it resident */
+	amp_secret_wipe(config_text, len < sizeof(config_text) ? len + 1 : sizeof(config_text));
 	amp_secret_wipe(&ctx, sizeof(ctx));
 	if (rc != AMP_OK)
 		amp_config_wipe_secrets(cfg);

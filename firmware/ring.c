@@ -150,6 +150,22 @@ static bool same_bits(double a, double b)
 	return memcmp(&a, &b, sizeof(a)) == 0;
 }
 
+/*
+ * llround() for |x| < 2^63, rounding halves away from zero, without libm: a dynamic agent would map all of
+ * libm.so (about 300 KiB resident) for this one function. x - trunc(x) is exact in binary floating point.
+ */
+static int64_t round_half_away(double x)
+{
+	int64_t i = (int64_t)x;
+	double frac = x - (double)i;
+
+	if (frac >= 0.5)
+		return i + 1;
+	if (frac <= -0.5)
+		return i - 1;
+	return i;
+}
+
 /* The smallest scale s with v == k / 10^s exactly, |k| < 2^53; -1 when there is none. */
 static int value_scale(double v, int64_t *k)
 {
@@ -158,17 +174,20 @@ static int value_scale(double v, int64_t *k)
 
 		if (!(fabs(x) < 9007199254740992.0))
 			return -1;
-		*k = llround(x);
+		*k = round_half_away(x);
 		if (same_bits((double)*k / pow10_table[s], v))
 			return s;
 	}
 	return -1;
 }
 
-/* k of a value known to be k / 10^s: the same computation as value_scale, so encoder and decoder agree. */
+/*
+ * k of a value known to be k / 10^s (|k| < 2^53, so the product is in range): the same computation as
+ * value_scale, so encoder and decoder agree.
+ */
 static int64_t value_k(double v, int s)
 {
-	return llround(v * pow10_table[s]);
+	return round_half_away(v * pow10_table[s]);
 }
 
 static void encode_value(struct bit_writer *w, double v, double *pv, int8_t *ps)

@@ -65,8 +65,8 @@ int port_reload_requested(void);
 int port_random(void *buf, size_t len);
 
 /*
- * Reads a whole file into `buf` and NUL-terminates it; `*len` gets the byte count (without the NUL).
- * Returns 0, AMP_ERR_NOTFOUND, AMP_ERR_IO, or AMP_ERR_FULL when the file does not fit in cap - 1 bytes
+ * Reads a whole file into `buf` and NUL-terminates it; `*len` gets the byte count (without the NUL), also
+ * when it fails after reading some (a caller wipes just those bytes). Returns 0, AMP_ERR_NOTFOUND, AMP_ERR_IO, or AMP_ERR_FULL when the file does not fit in cap - 1 bytes
  * (a truncated /proc file would be parsed wrongly, so it is an error, not a short read).
  */
 int port_read_file(const char *path, char *buf, size_t cap, size_t *len);

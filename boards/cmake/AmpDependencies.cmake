@@ -53,10 +53,33 @@ endfunction()
 amp_find_library(SNAPPY snappy snappy-c.h snappy)
 amp_find_library(INIH inih ini.h inih)
 
+# CONFIG_STATIC_SNAPPY (a dynamic link): libsnappy.a and the C++ runtime's archives instead of
+# libsnappy.so, which would load libstdc++.so and libm.so (Kconfig's help has the figures).
+if(NOT AMP_STATIC_LINK AND AMP_CONFIG_STATIC_SNAPPY STREQUAL "y")
+  get_target_property(_snappy_dirs PkgConfig::SNAPPY INTERFACE_LINK_DIRECTORIES)
+  if(NOT _snappy_dirs)
+    set(_snappy_dirs "")
+  endif()
+  find_library(AMP_SNAPPY_ARCHIVE NAMES libsnappy.a HINTS ${_snappy_dirs})
+  if(AMP_SNAPPY_ARCHIVE)
+    message(STATUS "snappy: ${AMP_SNAPPY_ARCHIVE} (CONFIG_STATIC_SNAPPY)")
+    set_target_properties(PkgConfig::SNAPPY PROPERTIES INTERFACE_LINK_LIBRARIES "${AMP_SNAPPY_ARCHIVE}"
+      IMPORTED_LOCATION "${AMP_SNAPPY_ARCHIVE}")
+    # The C compiler's driver links no C++ runtime: the archive by name, and libgcc's unwinder as an
+    # archive too (not libgcc_s.so), for the exception tables libstdc++'s code carries.
+    set_property(TARGET PkgConfig::SNAPPY APPEND PROPERTY INTERFACE_LINK_LIBRARIES
+      -Wl,-Bstatic stdc++ -Wl,-Bdynamic)
+    set_property(TARGET PkgConfig::SNAPPY APPEND PROPERTY INTERFACE_LINK_OPTIONS -static-libgcc)
+  else()
+    message(WARNING "CONFIG_STATIC_SNAPPY: no libsnappy.a in the sysroot; linking libsnappy.so, which "
+      "loads libstdc++.so (say n to CONFIG_STATIC_SNAPPY to silence this)")
+  endif()
+endif()
+
 # snappy is C++: a shared libsnappy brings its runtime along, a static archive does not.
 get_target_property(_snappy_libs PkgConfig::SNAPPY INTERFACE_LINK_LIBRARIES)
 get_target_property(_snappy_location PkgConfig::SNAPPY IMPORTED_LOCATION)
-if("${_snappy_libs};${_snappy_location}" MATCHES "\\.a(;|$)")
+if("${_snappy_libs};${_snappy_location}" MATCHES "\\.a(;|$)" AND NOT AMP_SNAPPY_ARCHIVE)
   set_property(TARGET PkgConfig::SNAPPY APPEND PROPERTY INTERFACE_LINK_LIBRARIES stdc++ m)
 endif()
 

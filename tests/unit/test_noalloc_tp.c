@@ -2,7 +2,8 @@
  * Proves the agent's own code allocates nothing in steady state: malloc and friends are interposed and
  * each call is attributed to its caller; over many collect + encode + compress + sign + push cycles
  * (test port, fixture /proc) no call may come from this executable's code (the agent, nanopb). Calls
- * from shared libraries (libsnappy per compression, libc) are counted and printed as a figure.
+ * from the libraries (snappy per compression, through operator new; libc) are counted and printed as a
+ * figure.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -74,6 +75,44 @@ void *realloc(void *p, size_t n)
 void free(void *p)
 {
 	__libc_free(p);
+}
+
+/*
+ * snappy is the only C++ in the agent, and allocates through operator new. Linked into this executable
+ * (CONFIG_STATIC_SNAPPY) its calls come from inside the executable like the agent's, so its operator new
+ * and new[] are defined here, under their mangled names (size_t is unsigned long on LP64, unsigned int
+ * on ILP32), and count as the library's.
+ */
+#if SIZE_MAX > 0xffffffffu
+#define CXX_NEW _Znwm
+#define CXX_NEW_ARRAY _Znam
+#else
+#define CXX_NEW _Znwj
+#define CXX_NEW_ARRAY _Znaj
+#endif
+void *CXX_NEW(size_t n);
+void *CXX_NEW_ARRAY(size_t n);
+
+static void *cxx_new(size_t n)
+{
+	void *p;
+
+	if (counting)
+		library_calls++;
+	p = __libc_malloc(n != 0 ? n : 1);
+	if (p == NULL)
+		abort(); /* operator new would throw std::bad_alloc, which C cannot */
+	return p;
+}
+
+void *CXX_NEW(size_t n)
+{
+	return cxx_new(n);
+}
+
+void *CXX_NEW_ARRAY(size_t n)
+{
+	return cxx_new(n);
 }
 #endif
 
