@@ -293,10 +293,15 @@ static int proxy_tunnel(struct amp_tls *t, const char *host, uint16_t port)
 		return AMP_ERR_HTTP;
 	}
 	if (status < 200 || status > 299) {
-		char *eol = strpbrk(buf, "\r\n");
+		size_t keep = 0;
 
-		if (eol != NULL)
-			*eol = '\0';
+		/* the proxy's status line goes to the log: printable ASCII only, as amp_http_body_first_line */
+		while (keep < 80 && buf[keep] != '\0' && buf[keep] != '\r' && buf[keep] != '\n') {
+			unsigned char c = (unsigned char)buf[keep];
+
+			buf[keep++] = c == '\t' ? ' ' : c >= 0x20 && c < 0x7f ? (char)c : '?';
+		}
+		buf[keep] = '\0';
 		snprintf(t->error, sizeof(t->error), "proxy %s:%u refused the tunnel to %s:%u: %.80s", t->proxy_host,
 			 (unsigned)t->proxy_port, host, (unsigned)port, buf);
 		return AMP_ERR_CONNECT;
