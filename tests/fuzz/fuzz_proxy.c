@@ -24,6 +24,14 @@ static void check_line(const char *s)
 			abort();
 }
 
+/* A tunnel is up only on a well-formed "HTTP/1.x 2NN[ reason]" line, as amp_http_response_feed reads one. */
+static void check_status_line(const uint8_t *a, size_t n)
+{
+	if (n < 13 || memcmp(a, "HTTP/1.", 7) != 0 || (a[7] != '0' && a[7] != '1') || a[8] != ' ' || a[9] != '2' ||
+	    a[10] < '0' || a[10] > '9' || a[11] < '0' || a[11] > '9' || (a[12] != ' ' && a[12] != '\r' && a[12] != '\n'))
+		abort();
+}
+
 /* After a 2xx, every byte that followed the answer's head is the tunnel's, still there to be read. */
 static void check_rest(const uint8_t *answer, size_t size)
 {
@@ -76,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c->sent_len != strlen(expect) || memcmp(c->sent, expect, c->sent_len) != 0)
 		abort();
 	if (rc == AMP_OK) {
+		check_status_line(data + 1, size - 1);
 		check_rest(data + 1, size - 1);
 		amp_tls_close(&tls);
 	} else {

@@ -62,17 +62,27 @@ static void test_tunnel(void **state)
 	amp_tls_close(&tls);
 }
 
-/* An IPv6 receiver is named in brackets. */
+/* An IPv6 receiver is named in brackets; any 2xx opens the tunnel, with or without a reason phrase. */
 static void test_tunnel_ipv6(void **state)
 {
-	struct port_test_conn *c = proxy_answers("HTTP/1.0 200 OK\r\n\r\n");
+	static const char *const answers[] = {"HTTP/1.0 200 OK\r\n\r\n", "HTTP/1.1 200\r\n\r\n",
+					      "HTTP/1.1 204 \r\n\r\n"};
 
 	(void)state;
-	assert_int_equal(amp_tls_connect(&tls, "fd00::5", 8443), AMP_OK);
-	c->sent[c->sent_len] = '\0';
-	assert_string_equal(c->sent, "CONNECT [fd00::5]:8443 HTTP/1.1\r\nHost: [fd00::5]:8443\r\n\r\n");
-	amp_tls_close(&tls);
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		struct port_test_conn *c;
+
+		port_test_clear_conns();
+		c = proxy_answers(answers[i]);
+		assert_int_equal(amp_tls_connect(&tls, "fd00::5", 8443), AMP_OK);
+		c->sent[c->sent_len] = '\0';
+		assert_string_equal(c->sent, "CONNECT [fd00::5]:8443 HTTP/1.1\r\nHost: [fd00::5]:8443\r\n\r\n");
+		amp_tls_close(&tls);
+	}
 }
+
+#define NOT_HTTP "proxy proxy.corp.example:3128: not an HTTP answer to CONNECT"
+#define REFUSED "proxy proxy.corp.example:3128 refused the tunnel to host.example:443: "
 
 static void test_refusals(void **state)
 {
@@ -82,15 +92,19 @@ static void test_refusals(void **state)
 		const char *error;
 	} cases[] = {
 		{"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n", AMP_ERR_CONNECT,
-		 "proxy proxy.corp.example:3128 refused the tunnel to host.example:443: HTTP/1.1 407 Proxy Authentication "
-		 "Required"},
-		/* the status line goes to the log: bytes that are not printable ASCII are shown as '?' (found by fuzz_proxy) */
-		{"HTTP/1.1 502 Bad Ga\x8f" "eway\r\n\r\n", AMP_ERR_CONNECT,
-		 "proxy proxy.corp.example:3128 refused the tunnel to host.example:443: HTTP/1.1 502 Bad Ga?eway"},
+		 REFUSED "HTTP/1.1 407 Proxy Authentication Required"},
+		/* the status line goes to the log: what is not printable ASCII shows as '?' (found by fuzz_proxy) */
+		{"HTTP/1.1 502 Bad Ga\x8f" "eway\r\n\r\n", AMP_ERR_CONNECT, REFUSED "HTTP/1.1 502 Bad Ga?eway"},
 		{"HTTP/1.1 403 \x1b[2J\x1b[31mfake\tlog\x07\r\n\r\n", AMP_ERR_CONNECT,
-		 "proxy proxy.corp.example:3128 refused the tunnel to host.example:443: HTTP/1.1 403 ?[2J?[31mfake log?"},
-		{"SSH-2.0-OpenSSH_9.2\r\n\r\n", AMP_ERR_HTTP, "proxy proxy.corp.example:3128: not an HTTP answer to CONNECT"},
+		 REFUSED "HTTP/1.1 403 ?[2J?[31mfake log?"},
+		{"SSH-2.0-OpenSSH_9.2\r\n\r\n", AMP_ERR_HTTP, NOT_HTTP},
 		{"HTTP/1.1 200 Connection estab", AMP_ERR_CLOSED, "proxy proxy.corp.example:3128: connection closed by peer"},
+		/* status lines amp_http_response_feed refuses are no tunnel either (were 200s: found by fuzz_proxy) */
+		{"HTTP/1.1 2000 OK\r\n\r\n", AMP_ERR_HTTP, NOT_HTTP},
+		{"HTTP/1.1200 OK\r\n\r\n", AMP_ERR_HTTP, NOT_HTTP},
+		{"HTTP/1.1  200 OK\r\n\r\n", AMP_ERR_HTTP, NOT_HTTP},
+		{"HTTP/1.1\r\n200 OK\r\n\r\n", AMP_ERR_HTTP, NOT_HTTP},
+		{"HTTP/1.2 200 OK\r\n\r\n", AMP_ERR_HTTP, NOT_HTTP},
 	};
 
 	(void)state;
