@@ -374,7 +374,7 @@ static void test_thermal_hostile(void **state)
 		{"class/thermal/cooling_device1/type", "fan\n"},
 		{"class/thermal/cooling_device1/cur_state", "on\n"},
 		{"class/thermal/cooling_device1/max_state", "1\n"},
-		/* names are bytes: the number, a label value, is made valid UTF-8 (found by fuzz_sys) */
+		/* names are bytes: the number, a label value, is made valid UTF-8 (fuzz_sys checks every label) */
 		{"class/thermal/thermal_zone8\xff/type", "bad name\n"},
 		{"class/thermal/thermal_zone8\xff/policy", "step_wise\n"},
 		{"class/thermal/thermal_zone8\xff/temp", "1000\n"},
@@ -475,7 +475,7 @@ static void test_cpufreq_hostile(void **state)
 		{"devices/system/cpu/cpu12/online", "1\n"},
 		{"devices/system/cpu/cpuX/cpufreq/scaling_cur_freq", "1\n"},
 		{"devices/system/cpu/cpufreq/policy0/scaling_cur_freq", "1\n"},
-		/* names are bytes: the number, a label value, is made valid UTF-8 (found by fuzz_sys) */
+		/* names are bytes: the number, a label value, is made valid UTF-8 (fuzz_sys checks every label) */
 		{"devices/system/cpu/cpu3\xff/cpufreq/scaling_cur_freq", "1000\n"},
 	};
 	static const struct sys_expect exp[] = {
