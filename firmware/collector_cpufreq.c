@@ -46,8 +46,9 @@ static int cpufreq_collect(struct amp_collect_ctx *ctx)
 		return rc;
 	for (unsigned i = 0; i < names->count; i++) {
 		const char *cpu = amp_sysattr_name(names, i);
-		const struct amp_label labels[] = {{"cpu", cpu + 3}};
-		char dir[96];
+		char dir[96], number[128];
+		/* a label value, made valid UTF-8 like every other: a directory name may hold any byte */
+		const struct amp_label labels[] = {{"cpu", amp_sysattr_utf8(cpu + 3, number, sizeof(number))}};
 
 		if (snprintf(dir, sizeof(dir), CPU_DIR "/%s/cpufreq", cpu) >= (int)sizeof(dir))
 			continue;

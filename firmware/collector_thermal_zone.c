@@ -70,14 +70,16 @@ static int thermal_zone_collect(struct amp_collect_ctx *ctx)
 		return rc;
 	for (unsigned i = 0; i < names->count; i++) {
 		const char *name = amp_sysattr_name(names, i);
-		char dir[64];
+		char dir[64], number[128];
 
 		if (snprintf(dir, sizeof(dir), THERMAL_DIR "/%s", name) >= (int)sizeof(dir))
 			continue;
+		/* the number is a label value, made valid UTF-8 like every other: a directory name may hold any byte */
 		if (amp_sysattr_numbered(name, "thermal_zone"))
-			zone(&r, dir, name + sizeof("thermal_zone") - 1);
+			zone(&r, dir, amp_sysattr_utf8(name + sizeof("thermal_zone") - 1, number, sizeof(number)));
 		else
-			cooling_device(&r, dir, name + sizeof("cooling_device") - 1);
+			cooling_device(&r, dir,
+				       amp_sysattr_utf8(name + sizeof("cooling_device") - 1, number, sizeof(number)));
 	}
 	return r.bad ? AMP_ERR_INVALID : AMP_OK;
 }

@@ -99,6 +99,11 @@ static int take(char *dst, size_t cap, bool *seen, const char *v, size_t vn, con
 		snprintf(why, why_cap, "%s:%u: %s longer than %zu bytes", file_src.path, line, key, cap - 1);
 		return AMP_ERR_FULL;
 	}
+	/* it would end the C string there: a secret cut short would be used, and refused only by the receiver */
+	if (memchr(v, '\0', vn) != NULL) {
+		snprintf(why, why_cap, "%s:%u: %s holds a NUL byte", file_src.path, line, key);
+		return AMP_ERR_INVALID;
+	}
 	memcpy(dst, v, vn);
 	dst[vn] = '\0';
 	*seen = true;

@@ -254,6 +254,23 @@ void amp_tls_set_proxy(struct amp_tls *t, const char *host, uint16_t port)
 }
 
 /*
+ * The status of "HTTP/1.x NNN[ reason]" (RFC 9112 status-line), read as strictly as
+ * amp_http_response_feed reads one; -1 for anything else ("HTTP/1.1 2000", "HTTP/1.1 200\0" are not 200).
+ */
+static int connect_status(const char *line)
+{
+	if (strncmp(line, "HTTP/1.", 7) != 0 || (line[7] != '0' && line[7] != '1') || line[8] != ' ')
+		return -1;
+	for (int i = 9; i < 12; i++) {
+		if (line[i] < '0' || line[i] > '9')
+			return -1;
+	}
+	if (line[12] != ' ' && line[12] != '\r' && line[12] != '\n')
+		return -1;
+	return (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+}
+
+/*
  * Asks the proxy for a tunnel to host:port (RFC 9110 CONNECT) and reads its answer's head; what follows a
  * 2xx is the server's. A proxy that sends more than the head before we speak is not one we understand.
  */
@@ -287,16 +304,21 @@ static int proxy_tunnel(struct amp_tls *t, const char *host, uint16_t port)
 			break;
 	}
 	buf[used] = '\0';
-	if (used == sizeof(buf) - 1 || sscanf(buf, "HTTP/1.%*1[01] %3d", &status) != 1) {
+	if (used == sizeof(buf) - 1 || (status = connect_status(buf)) < 0) {
 		snprintf(t->error, sizeof(t->error), "proxy %s:%u: not an HTTP answer to CONNECT", t->proxy_host,
 			 (unsigned)t->proxy_port);
 		return AMP_ERR_HTTP;
 	}
 	if (status < 200 || status > 299) {
-		char *eol = strpbrk(buf, "\r\n");
+		size_t keep = 0;
 
-		if (eol != NULL)
-			*eol = '\0';
+		/* the proxy's status line goes to the log: printable ASCII only, as amp_http_body_first_line */
+		while (keep < 80 && buf[keep] != '\0' && buf[keep] != '\r' && buf[keep] != '\n') {
+			unsigned char c = (unsigned char)buf[keep];
+
+			buf[keep++] = c == '\t' ? ' ' : c >= 0x20 && c < 0x7f ? (char)c : '?';
+		}
+		buf[keep] = '\0';
 		snprintf(t->error, sizeof(t->error), "proxy %s:%u refused the tunnel to %s:%u: %.80s", t->proxy_host,
 			 (unsigned)t->proxy_port, host, (unsigned)port, buf);
 		return AMP_ERR_CONNECT;

@@ -374,12 +374,22 @@ static void test_thermal_hostile(void **state)
 		{"class/thermal/cooling_device1/type", "fan\n"},
 		{"class/thermal/cooling_device1/cur_state", "on\n"},
 		{"class/thermal/cooling_device1/max_state", "1\n"},
+		/* names are bytes: the number, a label value, is made valid UTF-8 (fuzz_sys checks every label) */
+		{"class/thermal/thermal_zone8\xff/type", "bad name\n"},
+		{"class/thermal/thermal_zone8\xff/policy", "step_wise\n"},
+		{"class/thermal/thermal_zone8\xff/temp", "1000\n"},
+		{"class/thermal/cooling_device2\xc3/type", "bad name\n"},
+		{"class/thermal/cooling_device2\xc3/cur_state", "0\n"},
+		{"class/thermal/cooling_device2\xc3/max_state", "2\n"},
 	};
 	static const struct sys_expect exp[] = {
 		{"node_thermal_zone_temp{type=soc,zone=0}", -500 / 1000.0},
 		{"node_thermal_zone_temp{type=\xe2\x82\xac uro,zone=7}", -273150 / 1000.0},
+		{"node_thermal_zone_temp{type=bad name,zone=8\xef\xbf\xbd}", 1},
 		{"node_cooling_device_cur_state{name=0,type=powerclamp}", -1},
 		{"node_cooling_device_max_state{name=0,type=powerclamp}", 50},
+		{"node_cooling_device_cur_state{name=2\xef\xbf\xbd,type=bad name}", 0},
+		{"node_cooling_device_max_state{name=2\xef\xbf\xbd,type=bad name}", 2},
 	};
 
 	(void)state;
@@ -465,9 +475,12 @@ static void test_cpufreq_hostile(void **state)
 		{"devices/system/cpu/cpu12/online", "1\n"},
 		{"devices/system/cpu/cpuX/cpufreq/scaling_cur_freq", "1\n"},
 		{"devices/system/cpu/cpufreq/policy0/scaling_cur_freq", "1\n"},
+		/* names are bytes: the number, a label value, is made valid UTF-8 (fuzz_sys checks every label) */
+		{"devices/system/cpu/cpu3\xff/cpufreq/scaling_cur_freq", "1000\n"},
 	};
 	static const struct sys_expect exp[] = {
 		{"node_cpu_frequency_max_hertz{cpu=0}", 18446744073709551615.0 * 1000.0},
+		{"node_cpu_scaling_frequency_hertz{cpu=3\xef\xbf\xbd}", 1000000},
 	};
 
 	(void)state;

@@ -759,6 +759,23 @@ static void test_shared_credentials_file(void **state)
 	(void)get_ok();
 	snprintf(text, sizeof(text), "file: %s:3: aws_access_key_id given twice in [gateway]", path);
 	assert_string_equal(prov.why, text);
+	/* a NUL byte would cut the secret short, unseen until the receiver refused it (found by fuzz_credfile) */
+	{
+		static const char nul[] = "[gateway]\naws_access_key_id = A\naws_secret_access_key = s\0" SENTINEL "\n";
+		char tmp[300];
+		FILE *f;
+
+		snprintf(tmp, sizeof(tmp), "%s.new", path);
+		f = fopen(tmp, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(nul, 1, sizeof(nul) - 1, f), sizeof(nul) - 1);
+		assert_int_equal(fclose(f), 0);
+		assert_int_equal(rename(tmp, path), 0);
+	}
+	c = get_ok();
+	assert_string_equal(c->access_key, "ASIAGW2");
+	snprintf(text, sizeof(text), "file: %s:3: aws_secret_access_key holds a NUL byte", path);
+	assert_string_equal(prov.why, text);
 	test_files_replace(path, "[gateway]\naws_access_key_id = A\n");
 	(void)get_ok();
 	snprintf(text, sizeof(text), "file: %s: profile [gateway] lacks aws_secret_access_key", path);
