@@ -8,9 +8,10 @@ CMAKE_FLAGS ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libmbedtls-dev nanopb libnanopb-dev protobuf-compiler \
 	libsnappy-dev libinih-dev libcmocka-dev python3-kconfiglib python3-protobuf prometheus \
-	python3-botocore python3-snappy openssl curl ca-certificates valgrind cppcheck prometheus-node-exporter faketime
+	python3-botocore python3-snappy openssl curl ca-certificates valgrind cppcheck prometheus-node-exporter faketime \
+	python3-seccomp systemd
 
-.PHONY: all build deps lint test test-valgrind test-store-forward test-unit test-asan test-integration test-integration-asan test-compat test-creds demo menuconfig clean
+.PHONY: all build deps lint test test-valgrind test-store-forward test-unit test-asan test-integration test-integration-asan test-compat test-creds test-privs demo menuconfig clean
 
 all: build
 
@@ -102,6 +103,12 @@ lint: build
 test-creds: build
 	tests/integration/creds.sh $(BUILD)
 
+# The agent as an unprivileged user under the packaged systemd unit's hardening, applied without systemd
+# (namespaces, setpriv, seccomp from the unit file), pushing to Prometheus on loopback; as root
+# (tests/integration/privs.sh).
+test-privs: build
+	tests/integration/privs.sh $(BUILD)
+
 
 # node_exporter and amp-agent --print on the same fixture roots (and on this host for uname, os, time, timex,
 # filesystem): every series both emit must agree.
@@ -109,7 +116,7 @@ test-compat: build
 	tests/integration/compat.sh $(BUILD)
 
 test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-compat test-store-forward \
-	test-creds test-cross check-board-configs test-packaging test-notify fuzz-smoke test-tls
+	test-creds test-cross check-board-configs test-packaging test-notify fuzz-smoke test-tls test-privs
 
 .PHONY: deps-cross cross test-cross check-board-configs board-configs test-packaging test-notify install clean-boards
 

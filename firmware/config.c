@@ -1456,6 +1456,9 @@ static void check_credentials(struct cfg_ctx *ctx)
 /*
  * A file holding secrets must not be readable by others: loudly warned (not refused, so an agent whose
  * file was copied with the wrong mode still starts and buffers). Secrets in *_file keys are not in it.
+ * Group read is fine when the group is the agent's own: the packaged layout is root:amp-agent 0640, so the
+ * agent reads a file it cannot change. Its group may not write it, though: a compromised agent could then
+ * rewrite its own configuration (another receiver, another proxy).
  */
 static void check_file_mode(struct cfg_ctx *ctx)
 {
@@ -1463,6 +1466,8 @@ static void check_file_mode(struct cfg_ctx *ctx)
 						      KEY_BASIC_PASSWORD};
 	struct port_file_info st;
 	enum cfg_key which = KEY_COUNT;
+	const char *who;
+	const char *fix = "chmod 600 it";
 
 	for (unsigned i = 0; i < sizeof(inline_secrets) / sizeof(inline_secrets[0]); i++) {
 		enum cfg_key k = inline_secrets[i];
@@ -1475,9 +1480,18 @@ static void check_file_mode(struct cfg_ctx *ctx)
 	}
 	if (which == KEY_COUNT || port_file_stat(ctx->cfg->source, &st) != AMP_OK || (st.mode & 077) == 0)
 		return;
-	AMP_LOG_W("config", "%s: holds %s but is readable by %s (mode %04o): chmod 600 it, or move the secret "
-		  "to a file with %s_file", ctx->cfg->source, key_table[which].name,
-		  (st.mode & 007) != 0 ? "everyone" : "its group", (unsigned)st.mode, key_table[which].name);
+	if ((st.mode & 007) != 0) {
+		who = "readable by everyone";
+	} else if (!port_in_group(st.gid)) {
+		who = "readable by its group";
+	} else if ((st.mode & 020) != 0) {
+		who = "writable by the agent's group";
+		fix = "chmod g-w it";
+	} else {
+		return;
+	}
+	AMP_LOG_W("config", "%s: holds %s but is %s (mode %04o): %s, or move the secret to a file with %s_file",
+		  ctx->cfg->source, key_table[which].name, who, (unsigned)st.mode, fix, key_table[which].name);
 }
 
 /* Errors that only the whole file shows: required keys. Reported at the section's header when there is one. */

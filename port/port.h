@@ -109,11 +109,18 @@ struct port_file_info {
 	int64_t ctime_ns;  /* last status change: also moves when a rewrite keeps size and mtime */
 	uint32_t mode;     /* permission bits (07777) */
 	uint32_t uid;      /* owner */
+	uint32_t gid;      /* group */
 	int is_regular;    /* 1 for a regular file (after following links) */
 };
 
 /* Status of the file at `path` (links followed). Returns 0, AMP_ERR_NOTFOUND or AMP_ERR_IO. */
 int port_file_stat(const char *path, struct port_file_info *out);
+
+/*
+ * 1 when `gid` is the process's effective group or one of its supplementary groups, else 0 (also when the
+ * process has more supplementary groups than the port looks at: the caller then errs on the side of a warning).
+ */
+int port_in_group(uint32_t gid);
 
 /* Opens the system log (ident "amp-agent", facility daemon). */
 void port_syslog_open(void);

@@ -840,8 +840,27 @@ int port_file_stat(const char *path, struct port_file_info *out)
 	out->ctime_ns = timespec_ns(&st.st_ctim);
 	out->mode = (uint32_t)(st.st_mode & 07777);
 	out->uid = (uint32_t)st.st_uid;
+	out->gid = (uint32_t)st.st_gid;
 	out->is_regular = S_ISREG(st.st_mode);
 	return AMP_OK;
+}
+
+/* Enough for a service account; a process in more groups is answered "no" (a warning, never a silent pass). */
+#define PORT_GROUPS_MAX 64
+
+int port_in_group(uint32_t gid)
+{
+	gid_t groups[PORT_GROUPS_MAX];
+	int n;
+
+	if ((gid_t)gid == getegid())
+		return 1;
+	n = getgroups(PORT_GROUPS_MAX, groups);
+	for (int i = 0; i < n; i++) {
+		if (groups[i] == (gid_t)gid)
+			return 1;
+	}
+	return 0;
 }
 
 void port_syslog_open(void)

@@ -379,8 +379,25 @@ int port_file_stat(const char *path, struct port_file_info *out)
 	out->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
 	out->mode = (uint32_t)(st.st_mode & 07777);
 	out->uid = (uint32_t)st.st_uid;
+	out->gid = (uint32_t)st.st_gid;
 	out->is_regular = S_ISREG(st.st_mode);
 	return AMP_OK;
+}
+
+/* The process's real groups, as the POSIX port asks them: a file's group in the tests is a real one too. */
+int port_in_group(uint32_t gid)
+{
+	gid_t groups[64];
+	int n;
+
+	if ((gid_t)gid == getegid())
+		return 1;
+	n = getgroups(64, groups);
+	for (int i = 0; i < n; i++) {
+		if (groups[i] == (gid_t)gid)
+			return 1;
+	}
+	return 0;
 }
 
 void port_syslog_open(void)

@@ -343,14 +343,15 @@ static void test_full_example(void **state)
 
 	(void)state;
 	assert_int_equal(load_captured(&cfg, fixture("full.ini", path, sizeof(path))), AMP_OK);
-	/* git checks the fixture out with the umask's mode: readable by others, it draws the warning */
+	/* git checks the fixture out with the umask's mode: readable by others, it draws the warning (the
+	 * cases by mode and group are test_file_mode_warning's) */
 	assert_int_equal(stat(path, &st), 0);
-	if ((st.st_mode & 077) != 0) {
-		snprintf(warning, sizeof(warning), "warn config: %s: holds secret_key but is readable by %s (mode %04o): "
-			 "chmod 600 it, or move the secret to a file with secret_key_file\n", path,
-			 (st.st_mode & 007) != 0 ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
+	if ((st.st_mode & 007) != 0) {
+		snprintf(warning, sizeof(warning), "warn config: %s: holds secret_key but is readable by everyone "
+			 "(mode %04o): chmod 600 it, or move the secret to a file with secret_key_file\n", path,
+			 (unsigned)(st.st_mode & 07777));
 		assert_string_equal(out_buf, warning);
-	} else {
+	} else if ((st.st_mode & 077) == 0) {
 		assert_string_equal(out_buf, "");
 	}
 	assert_string_equal(cfg.source, path);
@@ -739,32 +740,69 @@ static void test_bearer_and_basic(void **state)
 	assert_secret_equal(cfg.bearer_token, "");
 }
 
-/* Inline secrets in a file others may read draw a warning; secrets kept in *_file keys do not. */
+/* A group this process is not in: the file's group for the "another group" cases. */
+static gid_t foreign_gid(void)
+{
+	gid_t g = 4242;
+
+	while (g == getegid() || port_in_group((uint32_t)g))
+		g++;
+	return g;
+}
+
+/*
+ * Inline secrets in a file others may read draw a warning; secrets kept in *_file keys do not. Group read
+ * is fine when the group is the agent's own (the packaged root:amp-agent 0640), not when it is another
+ * group; the agent's group may not write the file.
+ */
 static void test_file_mode_warning(void **state)
 {
+	enum { OWN, OTHER };
 	static const struct {
 		mode_t mode;
+		int group;
 		const char *text;
 		const char *want; /* @PATH@ is the file */
 	} cases[] = {
-		{0644, RW "bearer_token = " TOKEN "\n", "warn config: @PATH@: holds bearer_token but is readable by everyone "
-		 "(mode 0644): chmod 600 it, or move the secret to a file with bearer_token_file\n"},
-		{0640, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n",
+		{0644, OWN, RW "bearer_token = " TOKEN "\n", "warn config: @PATH@: holds bearer_token but is readable by "
+		 "everyone (mode 0644): chmod 600 it, or move the secret to a file with bearer_token_file\n"},
+		{0644, OTHER, RW "bearer_token = " TOKEN "\n", "warn config: @PATH@: holds bearer_token but is readable by "
+		 "everyone (mode 0644): chmod 600 it, or move the secret to a file with bearer_token_file\n"},
+		{0640, OTHER, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n",
 		 "warn config: @PATH@: holds secret_key but is readable by its group (mode 0640): chmod 600 it, or move "
 		 "the secret to a file with secret_key_file\n"},
-		{0600, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n", ""},
-		{0644, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key_file = @DIR@/secret_ok\nsession_token =\n", ""},
+		{0660, OTHER, RW "basic_auth_username = u\nbasic_auth_password = " SECRET "\n",
+		 "warn config: @PATH@: holds basic_auth_password but is readable by its group (mode 0660): chmod 600 it, "
+		 "or move the secret to a file with basic_auth_password_file\n"},
+		{0640, OWN, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n", ""},
+		{0660, OWN, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n",
+		 "warn config: @PATH@: holds secret_key but is writable by the agent's group (mode 0660): chmod g-w it, "
+		 "or move the secret to a file with secret_key_file\n"},
+		{0604, OWN, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n",
+		 "warn config: @PATH@: holds secret_key but is readable by everyone (mode 0604): chmod 600 it, or move "
+		 "the secret to a file with secret_key_file\n"},
+		{0600, OWN, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n", ""},
+		{0600, OTHER, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key = " SECRET "\n", ""},
+		{0644, OWN, RW "[sigv4]\nregion = r\naccess_key = AKID\nsecret_key_file = @DIR@/secret_ok\nsession_token =\n", ""},
 	};
 	struct amp_config cfg;
 	char path[512];
 	char text[1024];
 	char want[1024];
+	gid_t other = foreign_gid();
+	int skipped = 0;
 
 	(void)state;
 	write_text("secret_ok", SECRET "\n", path, sizeof(path));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		expand(text, sizeof(text), cases[i].text, "");
 		write_text("mode.ini", text, path, sizeof(path));
+		if (cases[i].group == OWN) {
+			assert_int_equal(chown(path, (uid_t)-1, getegid()), 0);
+		} else if (chown(path, (uid_t)-1, other) != 0) {
+			skipped++; /* only root (or CAP_CHOWN) gives a file a group it is not in */
+			continue;
+		}
 		assert_int_equal(chmod(path, cases[i].mode), 0);
 		assert_int_equal(load_captured(&cfg, path), AMP_OK);
 		assert_no_secret_in_output();
@@ -772,6 +810,8 @@ static void test_file_mode_warning(void **state)
 		assert_string_equal(out_buf, want);
 		amp_config_wipe_secrets(&cfg);
 	}
+	if (skipped != 0)
+		print_message("test_file_mode_warning: %d cases of a foreign group skipped (not root)\n", skipped);
 }
 
 /* ---- files that cannot be read ---- */
