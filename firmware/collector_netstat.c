@@ -13,12 +13,14 @@
 struct netstat_field {
 	const char *proto; /* "TcpExt", "Ip6"... */
 	const char *name;  /* "ListenDrops" */
+	uint8_t proto_len, name_len; /* known at compile time: every name of the files is looked up here */
 	struct amp_family fam;
 };
 
 /* node_exporter's naming: node_netstat_<Proto>_<Name>, untyped, help "Statistic <Proto><Name>.". */
 #define F(proto, name) \
-	{proto, name, {"node_netstat_" proto "_" name, "Statistic " proto name ".", AMP_METRIC_UNTYPED}}
+	{proto, name, sizeof(proto) - 1, sizeof(name) - 1, \
+	 {"node_netstat_" proto "_" name, "Statistic " proto name ".", AMP_METRIC_UNTYPED}}
 
 /*
  * Every counter of these files that node_exporter 1.5's default --collector.netstat.fields selects:
@@ -51,7 +53,7 @@ static const struct netstat_field fields[] = {
 static const struct netstat_field *find_field(const char *proto, size_t proto_len, const char *name, size_t name_len)
 {
 	for (unsigned i = 0; i < FIELD_COUNT; i++) {
-		size_t pl = strlen(fields[i].proto), nl = strlen(fields[i].name);
+		size_t pl = fields[i].proto_len, nl = fields[i].name_len;
 
 		if (pl == proto_len && nl == name_len && memcmp(fields[i].proto, proto, pl) == 0 &&
 		    memcmp(fields[i].name, name, nl) == 0)
@@ -64,7 +66,7 @@ static const struct netstat_field *find_field(const char *proto, size_t proto_le
 static const struct netstat_field *find_joined(const char *key, size_t len)
 {
 	for (unsigned i = 0; i < FIELD_COUNT; i++) {
-		size_t pl = strlen(fields[i].proto), nl = strlen(fields[i].name);
+		size_t pl = fields[i].proto_len, nl = fields[i].name_len;
 
 		if (pl + nl == len && memcmp(fields[i].proto, key, pl) == 0 && memcmp(fields[i].name, key + pl, nl) == 0)
 			return &fields[i];

@@ -1,6 +1,7 @@
 /* Series registry: interns (family, sorted labels) into small ids with a fixed table, index and arena. */
 #include "registry.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define INDEX_SLOTS (2u * CONFIG_MAX_SERIES)
@@ -69,6 +70,18 @@ static int blob_equals(const char *blob, size_t bytes, const struct amp_label *s
 	return off == bytes;
 }
 
+/* The family's name and every label name (those with empty values, left out of the series, too). */
+static bool names_valid(const struct amp_family *fam, const struct amp_label *labels, unsigned label_count)
+{
+	if (!amp_registry_valid_name(fam->name, 1))
+		return false;
+	for (unsigned i = 0; i < label_count; i++) {
+		if (!amp_registry_valid_name(labels[i].name, 0))
+			return false;
+	}
+	return true;
+}
+
 int amp_registry_intern(struct amp_registry *reg, const struct amp_family *fam, const struct amp_label *labels,
 			unsigned label_count, amp_series_id *id)
 {
@@ -79,16 +92,24 @@ int amp_registry_intern(struct amp_registry *reg, const struct amp_family *fam, 
 	uint16_t family;
 	int rc;
 
-	if (fam == NULL || !amp_registry_valid_name(fam->name, 1))
+	if (fam == NULL || fam->name == NULL)
 		return AMP_ERR_INVALID;
-	/* Insertion sort by name: a handful of labels, and no qsort (glibc's may allocate). */
+	/*
+	 * Insertion sort by name: a handful of labels, and no qsort (glibc's may allocate). The names are
+	 * checked only when a series is added (below): a known series has valid ones, and this runs for
+	 * every sample of every collection.
+	 */
 	for (unsigned i = 0; i < label_count; i++) {
 		unsigned j;
 
-		if (!amp_registry_valid_name(labels[i].name, 0) || labels[i].value == NULL)
+		if (labels[i].name == NULL || labels[i].value == NULL)
 			return AMP_ERR_INVALID;
-		if (labels[i].value[0] == '\0')
+		if (labels[i].value[0] == '\0') {
+			/* left out of the series, so never checked below: a bad name is refused all the same */
+			if (!amp_registry_valid_name(labels[i].name, 0))
+				return AMP_ERR_INVALID;
 			continue;
+		}
 		if (n == CONFIG_MAX_SERIES_LABELS)
 			return AMP_ERR_INVALID;
 		for (j = n; j > 0 && strcmp(sorted[j - 1].name, labels[i].name) > 0; j--)
@@ -117,6 +138,8 @@ int amp_registry_intern(struct amp_registry *reg, const struct amp_family *fam, 
 			struct amp_series_entry *ne;
 			char *dst;
 
+			if (!names_valid(fam, labels, label_count))
+				return AMP_ERR_INVALID;
 			if (reg->series_count >= CONFIG_MAX_SERIES || bytes > UINT16_MAX ||
 			    bytes > sizeof(reg->arena) - reg->arena_used)
 				return AMP_ERR_FULL;

@@ -139,6 +139,39 @@ static void test_matches_protoc_byte_for_byte(void **state)
 	assert_memory_equal(out, expect, n);
 }
 
+/* Values and timestamps at and around proto3's defaults: 0 is left out, -0 (its sign bit) and negatives are not. */
+static void test_defaults_match_protoc(void **state)
+{
+	amp_series_id load = series(&fam_load, NULL, NULL);
+	const struct amp_frame_entry f1[] = {{load, -0.0}};
+	const struct amp_frame_entry f2[] = {{load, 0.0}};
+	const struct amp_frame_entry f3[] = {{load, -1e308}};
+	static uint8_t expect[1 << 12];
+	size_t len, n;
+	const char *text =
+		"timeseries {\n"
+		" labels { name: \"Zone\" value: \"A\" }\n"
+		" labels { name: \"__name__\" value: \"node_load1\" }\n"
+		" labels { name: \"instance\" value: \"gw-001\" }\n"
+		" labels { name: \"job\" value: \"amp-agent\" }\n"
+		" labels { name: \"site\" value: \"tokyo-1\" }\n"
+		" samples { value: -0 timestamp: -1000 }\n"
+		" samples { value: 0 timestamp: 0 }\n"
+		" samples { value: -1e308 timestamp: 1 }\n"
+		"}\n";
+
+	(void)state;
+	assert_int_equal(amp_ring_push(&ring, -1000, f1, 1), AMP_OK);
+	assert_int_equal(amp_ring_push(&ring, 0, f2, 1), AMP_OK);
+	assert_int_equal(amp_ring_push(&ring, 1, f3, 1), AMP_OK);
+	fill_batch();
+	assert_int_equal(amp_encoder_encode(&batch, out, sizeof(out), &len), AMP_OK);
+	assert_int_equal(batch.samples, 3);
+	n = protoc_encode(text, expect, sizeof(expect));
+	assert_int_equal(len, n);
+	assert_memory_equal(out, expect, n);
+}
+
 /* Metadata of the due families leads the request, as protoc encodes it. */
 static void test_metadata_matches_protoc(void **state)
 {
@@ -229,6 +262,7 @@ int main(void)
 		cmocka_unit_test_setup(test_matches_protoc_byte_for_byte, setup),
 		cmocka_unit_test_setup(test_split_by_buffer_and_sample_limit, setup),
 		cmocka_unit_test_setup(test_metadata_matches_protoc, setup),
+		cmocka_unit_test_setup(test_defaults_match_protoc, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
