@@ -1546,7 +1546,7 @@ void amp_config_defaults(struct amp_config *cfg)
 	strcpy(cfg->ca_file, "/etc/ssl/certs/ca-certificates.crt");
 	cfg->remote_timeout_ms = 30000;
 	cfg->max_samples_per_send = 2000;
-	cfg->batch_send_deadline_ms = 5000;
+	cfg->batch_send_deadline_ms = 15000;
 	cfg->min_backoff_ms = 30;
 	cfg->max_backoff_ms = 5000;
 	cfg->retry_on_http_429 = true;

@@ -478,7 +478,7 @@ static void test_queue_settings(void **state)
 	assert_int_equal(load_captured(&cfg, path), AMP_OK);
 	/* defaults, with AMP's age limit for an AMP URL */
 	assert_int_equal(cfg.max_samples_per_send, 2000);
-	assert_int_equal(cfg.batch_send_deadline_ms, 5000);
+	assert_int_equal(cfg.batch_send_deadline_ms, 15000);
 	assert_int_equal(cfg.min_backoff_ms, 30);
 	assert_int_equal(cfg.max_backoff_ms, 5000);
 	assert_true(cfg.retry_on_http_429);
