@@ -14,6 +14,7 @@
 #include "log.h"
 #include "port.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -281,13 +282,37 @@ static void delete_delivered(void)
 
 /* ---- opening ---- */
 
+/*
+ * The number of a spool file's name, exactly as spool_path() writes it (16 lower-case hex digits and
+ * ".spool"); false for any other name. (Not sscanf: it takes signs, spaces and "0x", and pulls glibc's
+ * whole scanf into a static binary.)
+ */
+static bool spool_name_number(const char *name, uint64_t *number)
+{
+	uint64_t n = 0;
+
+	if (strlen(name) != 22 || strcmp(name + 16, ".spool") != 0)
+		return false;
+	for (int i = 0; i < 16; i++) {
+		char c = name[i];
+
+		if (c >= '0' && c <= '9')
+			n = n << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			n = n << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			return false;
+	}
+	*number = n;
+	return true;
+}
+
 static int list_entry(void *ctx, const char *name, int is_dir)
 {
-	unsigned long long number;
-	char tail[8];
+	uint64_t number;
 
 	(void)ctx;
-	if (is_dir || strlen(name) != 22 || sscanf(name, "%16llx%7s", &number, tail) != 2 || strcmp(tail, ".spool") != 0)
+	if (is_dir || !spool_name_number(name, &number))
 		return 0;
 	if (sp.file_count == AMP_SPOOL_MAX_FILES) {
 		AMP_LOG_W(MOD, "%s: more than %d spool files; %s ignored", sp.dir, AMP_SPOOL_MAX_FILES, name);

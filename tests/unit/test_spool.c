@@ -201,6 +201,34 @@ static void test_torn_and_corrupt_files(void **state)
 	}
 }
 
+/* Only the names the spool writes are its files: look-alikes are neither replayed nor removed. */
+static void test_only_its_own_names(void **state)
+{
+	static const char *const lookalikes[] = {"+000000000000001.spool", " 000000000000001.spool",
+						 "0x00000000000001.spool", "000000000000000A.spool",
+						 "0000000000000001.spoolx", "000000000000001.spool"};
+	char from[128], to[160], cmd[400];
+
+	(void)state;
+	assert_int_equal(amp_spool_open(dir, 1 << 20), AMP_OK);
+	push_frames(0, 4);
+	assert_int_equal(amp_spool_write(&ring, &reg, &common), AMP_OK);
+	snprintf(from, sizeof(from), "%s/0000000000000001.spool", dir);
+	for (unsigned i = 0; i < sizeof(lookalikes) / sizeof(lookalikes[0]); i++) {
+		snprintf(to, sizeof(to), "%s/%s", dir, lookalikes[i]);
+		snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(unlink(from), 0);
+	assert_int_equal(amp_spool_open(dir, 1 << 20), AMP_OK);
+	assert_int_equal(replay_all(0), 0);
+	for (unsigned i = 0; i < sizeof(lookalikes) / sizeof(lookalikes[0]); i++) {
+		snprintf(to, sizeof(to), "%s/%s", dir, lookalikes[i]);
+		assert_int_equal(access(to, F_OK), 0);
+		unlink(to);
+	}
+}
+
 static void test_newer_version_is_left_alone(void **state)
 {
 	char path[128];
@@ -247,6 +275,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_then_replay_after_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_and_corrupt_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_its_own_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_is_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_bytes_drops_oldest_counted, setup, teardown),
 	};
