@@ -619,11 +619,94 @@ static void test_password_file_rotation_leaves_no_copy(void **state)
 	assert_nowhere(v, 2);
 }
 
+/* An answer cut off in the middle of the credentials: what came of it is wiped too (the fetch failed). */
+static void test_cut_off_answer_leaves_no_copy(void **state)
+{
+	static struct aws_set a;
+	struct port_test_conn *c;
+	struct amp_push_result res;
+	char *cut;
+
+	(void)state;
+	make_set(&a, "cut-off", 40, 900);
+	cfg.sigv4_enabled = true;
+	cfg.credentials = AMP_CREDS_IMDS;
+	assert_int_equal(amp_push_setup(&push, &cfg), AMP_OK);
+	serve(plain_answer("AQAEAimdsTokenxxxxxxxxxxxxxxxxxxxxxxxxxxx=="), NULL);
+	serve(plain_answer("gateway-role"), NULL);
+	/* the document less its last 10 bytes, then the connection closes */
+	cut = (char *)imds_doc(&a, "ASIACUT", 60 * MIN_MS);
+	cut[strlen(cut) - 10] = '\0';
+	c = port_test_add_conn(AMP_OK);
+	port_test_add_recv(c, cut);
+	port_test_add_recv_rc(c, AMP_ERR_CLOSED);
+	assert_int_equal(amp_push_send(&push, body, BODY_LEN, &res), AMP_ERR_AUTH);
+	forget_test_copies();
+	{
+		const struct secret *v[2] = {&a.key, &a.token};
+
+		assert_nowhere(v, 2);
+	}
+}
+
+/* The container endpoint's authorization token file and its answers, rotated: nothing of the old stays. */
+static void test_container_rotation_leaves_no_copy(void **state)
+{
+	static struct aws_set a, b;
+	static struct secret ta, tb;
+	static char path[300];
+	const struct secret *v[1];
+	struct port_test_conn *endpoint;
+
+	(void)state;
+	make_set(&a, "container A", 40, 900);
+	make_set(&b, "container B", 40, 300);
+	make_secret(&ta, "container auth token A", 800);
+	make_secret(&tb, "container auth token B", 100);
+	snprintf(path, sizeof(path), "%s/eks-token", test_files_dir);
+	port_test_setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.170.23/v1/credentials");
+	port_test_setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path);
+	v[0] = &ta;
+	write_secret_file(path, "@0\n", v);
+	cfg.sigv4_enabled = true;
+	cfg.credentials = AMP_CREDS_CONTAINER;
+	assert_int_equal(amp_push_setup(&push, &cfg), AMP_OK);
+	endpoint = serve(imds_doc(&a, "ASIACTRA", 60 * MIN_MS), NULL);
+	serve(ok_response, NULL);
+	derived_keys(&a.key, amp_clock_now_ms(), a.derived);
+	push_ok();
+	assert_true(sent_secret(endpoint, &ta));
+	forget_test_copies();
+	assert_somewhere(&a.key);
+
+	/* EKS rotates the token file; the next refresh sends the new token and gets new credentials */
+	v[0] = &tb;
+	write_secret_file(path, "@0\n", v);
+	port_test_advance_ms(56 * MIN_MS);
+	endpoint = serve(imds_doc(&b, "ASIACTRB", 60 * MIN_MS), NULL);
+	serve(ok_response, NULL);
+	derived_keys(&b.key, amp_clock_now_ms(), b.derived);
+	push_ok();
+	assert_true(sent_secret(endpoint, &tb));
+	forget_test_copies();
+	assert_set_nowhere(&a);
+	v[0] = &ta;
+	assert_nowhere(v, 1);
+	/* the token is read at each fetch and wiped after it: not even the current one is kept */
+	v[0] = &tb;
+	assert_nowhere(v, 1);
+	assert_somewhere(&b.key);
+	amp_push_free(&push);
+	assert_set_nowhere(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_imds_refresh_leaves_no_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credentials_file_rewrite_leaves_no_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_off_answer_leaves_no_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_container_rotation_leaves_no_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bearer_file_rotation_leaves_no_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_file_rotation_leaves_no_copy, setup, teardown),
 	};
