@@ -700,6 +700,146 @@ static void test_container_rotation_leaves_no_copy(void **state)
 	assert_set_nowhere(&b);
 }
 
+/* ---- the agent: reload (SIGHUP) and exit ---- */
+
+static struct amp_config cfgs[3];
+
+/* A configuration of the agent pushing with SigV4 on the fixture roots; `mode` says where keys come from. */
+static struct amp_config *agent_config(int i, enum amp_creds_mode mode)
+{
+	const char *fixtures = getenv("AMP_TEST_FIXTURES");
+	struct amp_config *c = &cfgs[i];
+
+	assert_non_null(fixtures);
+	*c = cfg;
+	snprintf(c->procfs, sizeof(c->procfs), "%s/proc", fixtures);
+	snprintf(c->sysfs, sizeof(c->sysfs), "%s/sys", fixtures);
+	c->sigv4_enabled = true;
+	c->credentials = mode;
+	return c;
+}
+
+static void agent_push_ok(void)
+{
+	struct amp_push_result res;
+	int rc;
+
+	assert_int_equal(amp_agent_collect(), AMP_OK);
+	rc = amp_agent_flush(&res);
+	if (rc != AMP_OK)
+		fail_msg("push failed: %s", res.message);
+}
+
+/*
+ * Static keys A in the configuration, then a reload to IMDS (B), then another reload to IMDS (C), as
+ * main.c does on SIGHUP: the new configuration loaded beside the old one, the old one's secrets wiped
+ * once the agent took the new one. At each step nothing of the keys before is left; at exit nothing at all.
+ */
+static void test_reload_and_exit_leave_no_copy(void **state)
+{
+	static struct aws_set a, b, c;
+	struct amp_config *ca, *cb, *cc;
+	struct port_test_conn *receiver;
+
+	(void)state;
+	make_set(&a, "static A", 40, 900);
+	make_set(&b, "reloaded IMDS B", 40, 800);
+	make_set(&c, "reloaded IMDS C", 40, 700);
+	ca = agent_config(0, AMP_CREDS_STATIC);
+	strcpy(ca->access_key, "AKIASTATIC");
+	expand(ca->secret_key, sizeof(ca->secret_key), "@0", (const struct secret *[]){&a.key});
+	expand(ca->session_token, sizeof(ca->session_token), "@0", (const struct secret *[]){&a.token});
+	assert_int_equal(amp_agent_start(ca, true), AMP_OK);
+	receiver = serve(ok_response, NULL);
+	derived_keys(&a.key, amp_clock_now_ms(), a.derived);
+	agent_push_ok();
+	assert_true(sent_secret(receiver, &a.token));
+	forget_test_copies();
+	assert_somewhere(&a.key);
+
+	/* SIGHUP: IMDS now */
+	cb = agent_config(1, AMP_CREDS_IMDS);
+	assert_int_equal(amp_agent_reload(cb), AMP_OK);
+	amp_config_wipe_secrets(ca);
+	port_test_advance_ms(MIN_MS);
+	serve(plain_answer("AQAEAimdsTokenxxxxxxxxxxxxxxxxxxxxxxxxxxx=="), NULL);
+	serve(plain_answer("gateway-role"), NULL);
+	serve(imds_doc(&b, "ASIARELOADB", 60 * MIN_MS), NULL);
+	receiver = serve(ok_response, NULL);
+	derived_keys(&b.key, amp_clock_now_ms(), b.derived);
+	agent_push_ok();
+	assert_true(sent_secret(receiver, &b.token));
+	forget_test_copies();
+	assert_set_nowhere(&a);
+	assert_somewhere(&b.key);
+
+	/* SIGHUP again, the same source: the new provider's source must still work after the old one let go */
+	cc = agent_config(2, AMP_CREDS_IMDS);
+	assert_int_equal(amp_agent_reload(cc), AMP_OK);
+	amp_config_wipe_secrets(cb);
+	port_test_advance_ms(MIN_MS);
+	serve(plain_answer("AQAEAimdsTokenyyyyyyyyyyyyyyyyyyyyyyyyyyy=="), NULL);
+	serve(plain_answer("gateway-role"), NULL);
+	serve(imds_doc(&c, "ASIARELOADC", 60 * MIN_MS), NULL);
+	receiver = serve(ok_response, NULL);
+	derived_keys(&c.key, amp_clock_now_ms(), c.derived);
+	agent_push_ok();
+	assert_true(sent_secret(receiver, &c.token));
+	forget_test_copies();
+	assert_set_nowhere(&b);
+	assert_somewhere(&c.key);
+
+	/* exit, as main.c ends */
+	amp_agent_stop();
+	amp_config_wipe_secrets(cc);
+	assert_set_nowhere(&c);
+}
+
+/*
+ * A reload that fails after the new provider had set the sources up (here IMDS, whose endpoint the new
+ * configuration gets wrong) leaves the old provider in force: it sets its sources up again and fetches.
+ */
+static void test_failed_reload_keeps_the_old_provider_working(void **state)
+{
+	static struct amp_creds_provider next;
+	static struct aws_set a, b;
+	const struct amp_creds *cr;
+	struct amp_config *bad;
+
+	(void)state;
+	make_set(&a, "before the reload", 40, 300);
+	make_set(&b, "after the failed reload", 40, 300);
+	cfg.sigv4_enabled = true;
+	cfg.credentials = AMP_CREDS_IMDS;
+	assert_int_equal(amp_push_setup(&push, &cfg), AMP_OK);
+	serve(plain_answer("AQAEAimdsTokenxxxxxxxxxxxxxxxxxxxxxxxxxxx=="), NULL);
+	serve(plain_answer("gateway-role"), NULL);
+	serve(imds_doc(&a, "ASIABEFORE", 60 * MIN_MS), NULL);
+	assert_int_equal(amp_creds_get(&push.creds, &cr, NULL, 0), AMP_OK);
+	forget_test_copies();
+
+	bad = &cfgs[0];
+	*bad = cfg;
+	strcpy(bad->imds_endpoint, "https://169.254.169.254"); /* IMDS speaks http only */
+	amp_creds_init(&next);
+	assert_int_equal(amp_creds_setup(&next, bad), AMP_ERR_CONFIG);
+	amp_creds_free(&next);
+
+	/* the refresh: a new IMDS token (the failed set-up wiped the old one), then B */
+	port_test_advance_ms(56 * MIN_MS);
+	serve(plain_answer("AQAEAimdsTokenyyyyyyyyyyyyyyyyyyyyyyyyyyy=="), NULL);
+	serve(plain_answer("gateway-role"), NULL);
+	serve(imds_doc(&b, "ASIAAFTER", 60 * MIN_MS), NULL);
+	assert_int_equal(amp_creds_get(&push.creds, &cr, NULL, 0), AMP_OK);
+	assert_string_equal(cr->access_key, "ASIAAFTER");
+	forget_test_copies();
+	{
+		const struct secret *v[2] = {&a.key, &a.token};
+
+		assert_nowhere(v, 2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +849,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_container_rotation_leaves_no_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bearer_file_rotation_leaves_no_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_file_rotation_leaves_no_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_and_exit_leave_no_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_reload_keeps_the_old_provider_working, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, test_files_setup, test_files_teardown);
