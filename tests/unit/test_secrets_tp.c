@@ -26,6 +26,7 @@
 
 #include <mbedtls/base64.h>
 #include <mbedtls/md.h>
+#include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
 
 #include "agent.h"
@@ -840,6 +841,67 @@ static void test_failed_reload_keeps_the_old_provider_working(void **state)
 	}
 }
 
+/* ---- the IoT device's private key ---- */
+
+/*
+ * The private key file read by amp_tls_set_client_cert and freed by amp_tls_free (at a reload, at exit):
+ * neither its PEM text nor the private scalar stays. In memory mbedTLS keeps the scalar as little-endian
+ * limbs: the scalar's bytes reversed, which the scan finds while the key is loaded.
+ */
+static void test_device_key_leaves_no_copy(void **state)
+{
+	static struct amp_tls tls;
+	static char pem[4096];
+	static struct secret pem_line, scalar;
+	unsigned char d[32];
+	mbedtls_pk_context pk;
+	char key[300], crt[300], cmd[1024];
+	const char *line;
+	size_t n = 0;
+	int fd;
+
+	(void)state;
+	snprintf(key, sizeof(key), "%s/device.key", test_files_dir);
+	snprintf(crt, sizeof(crt), "%s/device.crt", test_files_dir);
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s "
+		 "-out %s -subj /CN=device -days 2 >/dev/null 2>&1", key, crt);
+	assert_int_equal(system(cmd), 0);
+	/* the needles: the PEM's first full line of base64, and the scalar reversed */
+	fd = open(key, O_RDONLY);
+	assert_true(fd >= 0);
+	for (ssize_t got; (got = read(fd, pem + n, sizeof(pem) - 1 - n)) > 0;)
+		n += (size_t)got;
+	close(fd);
+	pem[n] = '\0';
+	line = strchr(pem, '\n');
+	assert_non_null(line);
+	mbedtls_pk_init(&pk);
+	assert_int_equal(mbedtls_pk_parse_key(&pk, (const unsigned char *)pem, n + 1, NULL, 0), 0);
+	mask_into(&pem_line, "device key PEM", (unsigned char *)line + 1, 64);
+	amp_secret_wipe(pem, sizeof(pem));
+	assert_int_equal(mbedtls_mpi_write_binary(&mbedtls_pk_ec(pk)->d, d, sizeof(d)), 0);
+	mbedtls_pk_free(&pk);
+	for (size_t i = 0; i < sizeof(d) / 2; i++) {
+		unsigned char t = d[i];
+
+		d[i] = d[sizeof(d) - 1 - i];
+		d[sizeof(d) - 1 - i] = t;
+	}
+	mask_into(&scalar, "device key scalar", d, sizeof(d));
+	{
+		const struct secret *v[2] = {&pem_line, &scalar};
+
+		/* the test's own reading left nothing: what a later scan finds is the agent's */
+		assert_nowhere(v, 2);
+		amp_tls_init(&tls);
+		assert_int_equal(amp_tls_setup(&tls, true, crt, 1000), AMP_OK);
+		assert_int_equal(amp_tls_set_client_cert(&tls, crt, key), AMP_OK);
+		assert_somewhere(&scalar);
+		amp_tls_free(&tls);
+		assert_nowhere(v, 2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -851,6 +913,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_password_file_rotation_leaves_no_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_and_exit_leave_no_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_reload_keeps_the_old_provider_working, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_key_leaves_no_copy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, test_files_setup, test_files_teardown);
