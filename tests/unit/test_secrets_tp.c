@@ -52,7 +52,7 @@ struct secret {
 
 /* ---- secrets the test never holds in clear ---- */
 
-/* `len` random letters and digits after `prefix` (which is not secret: e.g. "ASIA" makes an access key id). */
+/* `len` random letters and digits; `name` (no secret) says which secret in a failure message. */
 static void make_secret(struct secret *s, const char *name, size_t len)
 {
 	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
