@@ -178,7 +178,7 @@ static bool sent_secret(const struct port_test_conn *c, const struct secret *s)
 #define SCAN_MAX_ENTRIES 8192
 #define SCAN_CHUNK (1u << 20)
 /* Larger mappings are sanitizer shadow or reserved address space, not data. */
-#define SCAN_MAPPING_MAX (1ull << 30)
+#define SCAN_MAPPING_MAX (64ull << 20)
 
 struct scan_hit {
 	size_t count;
