@@ -208,6 +208,13 @@ test-tls: build
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-run test-tls
 
+# Secrets wiped when replaced, in a real run: the agent's memory scanned between AWS IoT credential rotations
+# and after a SIGHUP reload, for older sets and the device key's text (tests/integration/secrets_memscan.sh).
+test-memscan: build
+	tests/integration/secrets_memscan.sh $(BUILD)
+
+.PHONY: test-memscan
+
 clean: clean-boards
 clean-boards:
 	rm -rf $(addprefix build-,$(CROSS_BOARDS)) $(addsuffix -unit,$(addprefix build-,$(CROSS_BOARDS))) \

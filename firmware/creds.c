@@ -13,6 +13,15 @@
 /* One client for every source: fetches never overlap, and its buffers are several KiB. */
 static struct amp_http_client shared_http;
 
+/*
+ * The sources keep their state in their own files, one each, yet a reload sets up the next provider
+ * before it frees the one in force. The provider that set the sources up last owns them: only the owner
+ * releases them (else freeing the old provider would leave the new one with sources "not set up"), and a
+ * provider that lost them (a reload that failed after the new provider had set them up) sets them up
+ * again before it fetches.
+ */
+static const struct amp_creds_provider *sources_owner;
+
 static const char *const mode_names[] = {
 	[AMP_CREDS_AUTO] = "auto",
 	[AMP_CREDS_STATIC] = "static",
@@ -213,6 +222,7 @@ int amp_creds_setup(struct amp_creds_provider *p, const struct amp_config *cfg)
 		want = &one;
 		count = 1;
 	}
+	sources_owner = p;
 	for (unsigned i = 0; i < count; i++) {
 		int rc = want[i]->setup(cfg);
 
@@ -391,6 +401,12 @@ static int fetch(struct amp_creds_provider *p)
 	int rc = AMP_ERR_NOTFOUND;
 
 	p->fetches++;
+	if (sources_owner != p) {
+		/* a failure here shows as the source's own "not set up" at its fetch */
+		for (unsigned i = 0; i < p->chain_len; i++)
+			(void)p->chain[i]->setup(p->cfg);
+		sources_owner = p;
+	}
 	for (int i = first; i <= last; i++) {
 		const struct amp_creds_source *src = p->chain[i];
 
@@ -468,10 +484,12 @@ uint64_t amp_creds_next_fetch(const struct amp_creds_provider *p)
 
 void amp_creds_free(struct amp_creds_provider *p)
 {
-	for (unsigned i = 0; i < p->chain_len; i++) {
+	for (unsigned i = 0; i < p->chain_len && sources_owner == p; i++) {
 		if (p->chain[i]->release != NULL)
 			p->chain[i]->release();
 	}
+	if (sources_owner == p)
+		sources_owner = NULL;
 	drop_current(p);
 	amp_secret_wipe(&p->fetched, sizeof(p->fetched));
 	amp_http_client_wipe(amp_creds_http());

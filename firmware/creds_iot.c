@@ -30,6 +30,10 @@ static int iot_setup(const struct amp_config *cfg)
 	int n;
 
 	iot.configured = false;
+	/* a reload may name another certificate and key: the old key is freed (wiped) and the new loaded at first use */
+	if (iot.conn_ready)
+		amp_tls_free(&iot.conn);
+	iot.conn_ready = false;
 	if (cfg->iot_endpoint[0] == '\0')
 		return AMP_ERR_NOTFOUND;
 	/* the configuration checked the endpoint, alias and thing name */

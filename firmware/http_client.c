@@ -20,6 +20,7 @@ static int arm_deadline(struct amp_tls *conn, uint64_t deadline)
 int amp_http_exchange(struct amp_tls *conn, struct amp_http_response *res, const char *head, size_t head_len,
 		      const void *body, size_t body_len, bool head_request, uint64_t deadline_ms, bool *stale)
 {
+	/* whatever was read may have been a credentials document: wiped on every way out */
 	static char rx[4096];
 	int rc;
 
@@ -32,13 +33,9 @@ int amp_http_exchange(struct amp_tls *conn, struct amp_http_response *res, const
 		rc = amp_tls_write_all(conn, head, head_len);
 	if (rc == AMP_OK && body_len > 0)
 		rc = amp_tls_write_all(conn, body, body_len);
-	if (rc == AMP_ERR_CLOSED) {
+	if (rc == AMP_ERR_CLOSED)
 		*stale = true;
-		return rc;
-	}
-	if (rc != AMP_OK)
-		return rc;
-	for (;;) {
+	while (rc == AMP_OK) {
 		size_t used;
 		int n = arm_deadline(conn, deadline_ms);
 
@@ -48,17 +45,20 @@ int amp_http_exchange(struct amp_tls *conn, struct amp_http_response *res, const
 			rc = amp_http_response_eof(res);
 			if (rc == AMP_ERR_CLOSED)
 				*stale = true;
-			return rc;
+			break;
 		}
-		if (n < 0)
-			return n;
+		if (n < 0) {
+			rc = n;
+			break;
+		}
 		rc = amp_http_response_feed(res, rx, (size_t)n, &used);
-		if (rc != AMP_HTTP_MORE) {
-			/* the bytes may have been a credentials document */
-			amp_secret_wipe(rx, sizeof(rx));
-			return rc;
-		}
+		if (rc == AMP_HTTP_MORE)
+			rc = AMP_OK;
+		else
+			break;
 	}
+	amp_secret_wipe(rx, sizeof(rx));
+	return rc;
 }
 
 int amp_http_client_request(struct amp_http_client *c, struct amp_tls *conn, const struct amp_http_client_request *rq)

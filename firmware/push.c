@@ -234,7 +234,7 @@ static int build_head(struct amp_push *p, const void *body, size_t len, size_t *
 		if (rc != AMP_OK) {
 			if (rc != AMP_ERR_AUTH)
 				snprintf(why, cap, "Authorization header longer than it may be");
-			return rc;
+			goto done;
 		}
 		if (auth != NULL)
 			headers[count++] = (struct amp_http_header){"Authorization", auth};
@@ -243,6 +243,15 @@ static int build_head(struct amp_push *p, const void *body, size_t len, size_t *
 				     headers, count, len);
 	if (rc != AMP_OK)
 		snprintf(why, cap, "cannot build the request: %s", amp_strerror(rc));
+done:
+	/*
+	 * The head is the one copy the request needs. A value built anew for each request would otherwise
+	 * keep, past the end of a shorter new token, the tail of the one before; a head that failed halfway
+	 * may hold part of a token.
+	 */
+	amp_secret_wipe(p->auth_value, sizeof(p->auth_value));
+	if (rc != AMP_OK)
+		amp_secret_wipe(p->head, sizeof(p->head));
 	return rc;
 }
 

@@ -36,7 +36,7 @@ struct amp_push {
 	char auth_secret[CONFIG_MAX_SECRET_LEN]; /* bearer token or password as last read from its *_file */
 	struct amp_secret_watch auth_watch;
 	bool auth_secret_ok;
-	char auth_value[AMP_PUSH_AUTH_VALUE_MAX]; /* the Authorization value of bearer or basic auth */
+	char auth_value[AMP_PUSH_AUTH_VALUE_MAX]; /* bearer or basic auth's value, while the head is built */
 	uint64_t requests;
 	uint64_t reconnects;
 	uint64_t auth_retries;              /* requests sent again after refreshed credentials */

@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "log.h"
 #include "opts.h"
+#include "secret.h"
 
 #include <mbedtls/error.h>
 #include <mbedtls/version.h>
@@ -148,6 +149,42 @@ int amp_tls_setup(struct amp_tls *t, bool use_tls, const char *ca_file, uint32_t
 	return AMP_OK;
 }
 
+/* Room for the largest key file taken: an RSA 4096 key in PEM is about 3.3 KB. */
+#define AMP_TLS_KEY_FILE_MAX 8192
+
+/*
+ * Parses the private key file into t->own_key. Read here, not by mbedtls_pk_parse_keyfile: that reads
+ * through a stdio buffer which fclose frees without wiping, leaving the key's text in the heap.
+ */
+static int parse_key_file(struct amp_tls *t, const char *key_file)
+{
+	static char text[AMP_TLS_KEY_FILE_MAX];
+	size_t n = 0;
+	int rc = port_read_file(key_file, text, sizeof(text), &n);
+
+	if (rc != AMP_OK) {
+		amp_secret_wipe(text, sizeof(text));
+		snprintf(t->error, sizeof(t->error), "%s: %s", key_file,
+			 rc == AMP_ERR_FULL ? "larger than a private key file may be" : amp_strerror(rc));
+		return rc == AMP_ERR_FULL ? AMP_ERR_TLS : AMP_ERR_NOTFOUND;
+	}
+	/* as mbedtls_pk_parse_keyfile: PEM is parsed with its terminating NUL (port_read_file wrote it), DER without */
+	if (strstr(text, "-----BEGIN ") != NULL)
+		n++;
+#ifdef AMP_MBEDTLS_3
+	rc = mbedtls_pk_parse_key(&t->own_key, (const unsigned char *)text, n, NULL, 0, mbedtls_ctr_drbg_random,
+				  &t->drbg);
+#else
+	rc = mbedtls_pk_parse_key(&t->own_key, (const unsigned char *)text, n, NULL, 0);
+#endif
+	amp_secret_wipe(text, sizeof(text));
+	if (rc != 0) {
+		set_error(t, key_file, rc);
+		return AMP_ERR_TLS;
+	}
+	return AMP_OK;
+}
+
 int amp_tls_set_client_cert(struct amp_tls *t, const char *cert_file, const char *key_file)
 {
 	int rc;
@@ -163,15 +200,9 @@ int amp_tls_set_client_cert(struct amp_tls *t, const char *cert_file, const char
 		set_error(t, cert_file, rc);
 		return rc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? AMP_ERR_NOTFOUND : AMP_ERR_TLS;
 	}
-#ifdef AMP_MBEDTLS_3
-	rc = mbedtls_pk_parse_keyfile(&t->own_key, key_file, NULL, mbedtls_ctr_drbg_random, &t->drbg);
-#else
-	rc = mbedtls_pk_parse_keyfile(&t->own_key, key_file, NULL);
-#endif
-	if (rc != 0) {
-		set_error(t, key_file, rc);
-		return rc == MBEDTLS_ERR_PK_FILE_IO_ERROR ? AMP_ERR_NOTFOUND : AMP_ERR_TLS;
-	}
+	rc = parse_key_file(t, key_file);
+	if (rc != AMP_OK)
+		return rc;
 #ifdef AMP_MBEDTLS_3
 	rc = mbedtls_pk_check_pair(&t->own_cert.pk, &t->own_key, mbedtls_ctr_drbg_random, &t->drbg);
 #else
