@@ -93,6 +93,26 @@ def callgrind_calls(path, fn):
     return total if seen else None
 
 
+# Where a cycle's instructions go, inclusive of what each calls: collection, the request encoding (which
+# walks the ring), the ring walk alone, the HTTP exchange, compression.
+PROFILE_FUNCS = ("amp_collect_all", "amp_encoder_encode", "amp_ring_walk_next", "amp_http_exchange", "amp_compress")
+
+
+def callgrind_inclusive(path, funcs):
+    """{function: inclusive instructions} of a callgrind output file (callgrind_annotate), or {}."""
+    try:
+        out = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
+                             capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return {}
+    got = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*:([A-Za-z_]\w*) ", line)
+        if m and m.group(2) in funcs and m.group(2) not in got:
+            got[m.group(2)] = int(m.group(1).replace(",", ""))
+    return got
+
+
 def fit_slope(points):
     """Least-squares slope and intercept of [(x, y)], or (None, None) with fewer than two points."""
     pts = [(x, y) for x, y in points if y is not None]
@@ -133,19 +153,26 @@ def scaling(work, series):
         cg = {}
         for k in ("short", "long"):
             out = os.path.join(work, "scale-%d-cg-%s.out" % (n, k))
+            pushed = traffic(load(os.path.join(work, "scale-%d-cg-%s.json" % (n, k))))["stamps"]
             calls = callgrind_calls(out, "amp_collect_all")
-            if calls is None:  # no symbols: the collections the receiver saw
-                calls = traffic(load(os.path.join(work, "scale-%d-cg-%s.json" % (n, k))))["stamps"]
-            cg[k] = {"ir": callgrind_ir(out), "collections": calls}
+            # a collection not pushed by the end would count its collection but not its push
+            cg[k] = {"ir": callgrind_ir(out), "collections": calls if calls is not None else pushed,
+                     "pushed": pushed}
         ir_cycle = None
+        profile = {}
         if cg["short"]["ir"] and cg["long"]["ir"] and cg["long"]["collections"] > cg["short"]["collections"]:
-            ir_cycle = (cg["long"]["ir"] - cg["short"]["ir"]) / (cg["long"]["collections"] - cg["short"]["collections"])
+            dc = cg["long"]["collections"] - cg["short"]["collections"]
+            ir_cycle = (cg["long"]["ir"] - cg["short"]["ir"]) / dc
+            p_short = callgrind_inclusive(os.path.join(work, "scale-%d-cg-short.out" % n), PROFILE_FUNCS)
+            p_long = callgrind_inclusive(os.path.join(work, "scale-%d-cg-long.out" % n), PROFILE_FUNCS)
+            profile = {f: (p_long[f] - p_short.get(f, 0)) / dc for f in PROFILE_FUNCS if f in p_long}
         rows.append({
             "series": n, "cycles": cycles, "seconds": (b[0] - a[0]) / 1000.0,
             "samples_per_collection": traffic(rec)["samples_per_collection"],
             "cpu_ms_per_cycle": (b[1] - a[1]) / 1e6 / cycles if cycles else None,
             "cpu_ms_per_cycle_ticks": (b[2] - a[2]) * 1000.0 / clk / cycles if cycles else None,
-            "peak_rss_kib": b[3], "rss_kib": b[4], "callgrind": cg, "ir_per_cycle": ir_cycle})
+            "peak_rss_kib": b[3], "rss_kib": b[4], "callgrind": cg, "ir_per_cycle": ir_cycle,
+            "ir_per_cycle_by_function": profile})
 
     def per_series(key):
         slope, icpt = fit_slope([(r["series"], r[key]) for r in rows])
@@ -174,19 +201,41 @@ def scaling_md(sc):
          "CONFIG_LABEL_ARENA_BYTES=256 KiB, the rest as the default configuration. Instructions per cycle: two "
          "callgrind runs of different length, the difference of their instructions over the difference of "
          "their collections (calls of amp_collect_all), so start-up and the TLS handshake cancel out; each "
-         "cycle is a collection and its push. CPU: the agent's own CPU time (/proc/PID/schedstat, ns) over "
-         "the collections of a steady span after 5 s of start-up. Peak RSS: VmHWM at the end of that span.",
+         "cycle is a collection and its push (a batch deadline of half the interval sends each collection in "
+         "requests of its own, of at most max_samples_per_send = 2000 samples; above 1,250 series the "
+         "callgrind runs' interval and length grow in proportion, so that a cycle under callgrind still "
+         "ends before the next). CPU: the agent's own CPU time (/proc/PID/schedstat, ns) over the "
+         "collections of a steady span after 5 s of start-up. Peak RSS: VmHWM at the end of that span (it "
+         "includes the ring pages the span's frames reached, so it also grows with the span).",
          "",
          "| synthetic series | samples per collection | instructions per cycle (callgrind) | CPU ms per cycle | "
          "collections sampled | peak RSS, MiB |",
          "|---|---|---|---|---|---|"]
+    unpushed = ["{:,}".format(r["series"]) for r in sc["rows"]
+                if any(c["pushed"] != c["collections"] for c in r["callgrind"].values())]
     for r in sc["rows"]:
-        L.append("| %s | %.0f | %s | %s | %d | %.2f |" % (
-            "{:,}".format(r["series"]), r["samples_per_collection"],
+        L.append("| %s | %s | %s | %s | %d | %.2f |" % (
+            "{:,}".format(r["series"]), "{:,.0f}".format(r["samples_per_collection"]),
             "{:,.0f}".format(r["ir_per_cycle"]) if r["ir_per_cycle"] else "—",
             "%.2f" % r["cpu_ms_per_cycle"] if r["cpu_ms_per_cycle"] is not None else "—",
             r["cycles"], r["peak_rss_kib"] / MIB))
     L.append("")
+    if any(r["ir_per_cycle_by_function"] for r in sc["rows"]):
+        L.append("Instructions per sample of a cycle, by function (callgrind, inclusive of what each calls; "
+                 "the encoder includes the ring walk):")
+        L.append("")
+        L.append("| function | " + " | ".join("{:,} series".format(r["series"]) for r in sc["rows"]) + " |")
+        L.append("|---|" + "---|" * len(sc["rows"]))
+        for fn in PROFILE_FUNCS:
+            L.append("| %s | %s |" % (fn, " | ".join(
+                "{:,.0f}".format(r["ir_per_cycle_by_function"][fn] / r["samples_per_collection"])
+                if fn in r["ir_per_cycle_by_function"] and r["samples_per_collection"] else "—"
+                for r in sc["rows"])))
+        L.append("")
+    if unpushed:
+        L.append("Caution: in the callgrind runs of %s series the receiver got fewer collections than were made, "
+                 "so their instructions per cycle leave out some pushes." % ", ".join(unpushed))
+        L.append("")
 
     def line(name, d, unit, unit_1000, scale_by, fmt, fmt_1000):
         if d["per_series"] is None:

@@ -95,9 +95,14 @@ agent_config() {
 }
 
 # ---- scaling: CPU per cycle and memory against the number of series ----
-# scale_config FILE URL N: the benchmark's agent settings at a 1 s interval, with N synthetic series
+# scale_config FILE URL N [INTERVAL_S]: the benchmark's agent settings with N synthetic series, at a 1 s
+# interval unless given. A batch deadline of half the interval sends each collection in requests of its own
+# at every size (at the interval itself, small collections would pair up), and the shutdown timeout lets the
+# last collections reach the receiver even under callgrind.
 scale_config() {
-	agent_config "$1" "$2" 1s "batch_send_deadline = 1s"
+	local s=${4:-1}
+	agent_config "$1" "$2" "${s}s" "batch_send_deadline = $((s * 500))ms"
+	sed -i 's/^shutdown_timeout = .*/shutdown_timeout = 60s/' "$1"
 	printf '\n[collectors]\nsynthetic_series = %s\n' "$3" >>"$1"
 }
 
@@ -112,7 +117,9 @@ proc_snapshot() {
 
 # For each N: a steady run (after 5 s of start-up, CPU time and collections over $scale_seconds s, and the
 # peak RSS at its end), then two callgrind runs of different length; the difference of their instructions
-# over the difference of their collections (amp_collect_all calls) is the cost of one steady cycle.
+# over the difference of their collections (amp_collect_all calls) is the cost of one steady cycle. Above
+# 1,250 series the callgrind runs' interval and length grow in proportion: a cycle under callgrind would
+# take longer than 1 s, and the collections would pile up in the ring unpushed.
 scaling() {
 	local n p r t pid len secs f
 	echo "== scaling: $scale_series synthetic series (steady ${scale_seconds} s at 1s, callgrind $scale_cg s)"
@@ -133,8 +140,8 @@ scaling() {
 		for len in short long; do
 			secs=$(($([ "$len" = short ] && echo "$1" || echo "$2") * f))
 			p=$(amp_free_port)
-			receiver "scale-$n-cg-$len" "$p" $((secs + 150)); r=$rpid
-			scale_config "$work/scale-$n-cg-$len.ini" "https://localhost:$p/api/v1/write" "$n"
+			receiver "scale-$n-cg-$len" "$p" $((secs + 200)); r=$rpid
+			scale_config "$work/scale-$n-cg-$len.ini" "https://localhost:$p/api/v1/write" "$n" "$f"
 			timeout $((secs + 120)) valgrind --tool=callgrind --callgrind-out-file="$work/scale-$n-cg-$len.out" \
 				"$scale_build/amp-agent" -c "$work/scale-$n-cg-$len.ini" >"$work/scale-$n-cg-$len.log" 2>&1 &
 			t=$!; amp_pids+=("$t"); pid=$(child "$t")
