@@ -2,7 +2,10 @@
 """Turns a benchmark run's raw records (bench/run.sh's work directory) into bench/results/results.md,
 results.json and chart.png (gnuplot), and prints the figures with the issue's targets.
 
-Usage: report.py WORK_DIR RESULTS_DIR SECONDS INTERVAL BACKLOG [quick]
+Usage: report.py WORK_DIR RESULTS_DIR SECONDS INTERVAL BACKLOG [quick] [SCALE_SERIES]
+       report.py --scaling-only WORK_DIR RESULTS_DIR [SCALE_SERIES]
+The second form (bench/run.sh with BENCH_ONLY=scaling) replaces only the scaling part of results.md and
+results.json, scaling.dat and the chart. SCALE_SERIES: the synthetic series counts run, "0 100 1000 10000".
 """
 import json
 import os
@@ -63,6 +66,268 @@ def usage(series, clk):
     }
 
 
+def callgrind_calls(path, fn):
+    """How often `fn` was called in a callgrind output file (string compression or not), or None."""
+    ids = {}
+    target = None
+    total = 0
+    seen = False
+    pat = re.compile(r"^c?fn=(?:\((\d+)\))? ?(.*)$")
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("fn=") or line.startswith("cfn="):
+                    m = pat.match(line.rstrip("\n"))
+                    ref, name = m.group(1), m.group(2)
+                    if ref is not None:
+                        if name:
+                            ids[ref] = name
+                        name = ids.get(ref, "")
+                    if line.startswith("cfn="):
+                        target = name
+                elif line.startswith("calls=") and target == fn:
+                    total += int(line[6:].split()[0])
+                    seen = True
+    except OSError:
+        return None
+    return total if seen else None
+
+
+# Where a cycle's instructions go, inclusive of what each calls: collection, the request encoding (which
+# walks the ring), the ring walk alone, the HTTP exchange, compression.
+PROFILE_FUNCS = ("amp_collect_all", "amp_encoder_encode", "amp_ring_walk_next", "amp_http_exchange", "amp_compress")
+
+
+def callgrind_inclusive(path, funcs):
+    """{function: inclusive instructions} of a callgrind output file (callgrind_annotate), or {}."""
+    try:
+        out = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
+                             capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return {}
+    got = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*:([A-Za-z_]\w*) ", line)
+        if m and m.group(2) in funcs and m.group(2) not in got:
+            got[m.group(2)] = int(m.group(1).replace(",", ""))
+    return got
+
+
+def fit_slope(points):
+    """Least-squares slope and intercept of [(x, y)], or (None, None) with fewer than two points."""
+    pts = [(x, y) for x, y in points if y is not None]
+    if len(pts) < 2:
+        return None, None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    if sxx == 0:
+        return None, None
+    b = sum((x - mx) * (y - my) for x, y in pts) / sxx
+    return b, my - b * mx
+
+
+def growth_text(ratio):
+    """Words for (slope from 1,000 to 10,000 series) / (slope from 100 to 1,000): 1.0 is exactly linear."""
+    if ratio is None:
+        return "not measured"
+    if ratio < 0.95:
+        return "better than linear"
+    if ratio <= 1.10:
+        return "linear (within 10%)"
+    return "WORSE than linear"
+
+
+def scaling(work, series):
+    """The scaling runs (bench/run.sh's scaling()): per synthetic series count, steady CPU per cycle,
+    callgrind instructions per cycle and peak RSS; the fitted slopes and how the slopes grow."""
+    rows = []
+    for n in series:
+        with open(os.path.join(work, "scale-%d.proc" % n)) as f:
+            a, b = [[int(v) for v in line.split()] for line in f if line.strip()][:2]
+        rec = load(os.path.join(work, "scale-%d.json" % n))
+        # the collections of the sampled span: distinct sample timestamps (ms) within it
+        stamps = set(t for r in rec["requests"] for t in r["stamps"])
+        cycles = sum(1 for t in stamps if a[0] <= t < b[0])
+        clk = os.sysconf("SC_CLK_TCK")
+        cg = {}
+        for k in ("short", "long"):
+            out = os.path.join(work, "scale-%d-cg-%s.out" % (n, k))
+            pushed = traffic(load(os.path.join(work, "scale-%d-cg-%s.json" % (n, k))))["stamps"]
+            calls = callgrind_calls(out, "amp_collect_all")
+            # a collection not pushed by the end would count its collection but not its push
+            cg[k] = {"ir": callgrind_ir(out), "collections": calls if calls is not None else pushed,
+                     "pushed": pushed}
+        ir_cycle = None
+        profile = {}
+        if cg["short"]["ir"] and cg["long"]["ir"] and cg["long"]["collections"] > cg["short"]["collections"]:
+            dc = cg["long"]["collections"] - cg["short"]["collections"]
+            ir_cycle = (cg["long"]["ir"] - cg["short"]["ir"]) / dc
+            p_short = callgrind_inclusive(os.path.join(work, "scale-%d-cg-short.out" % n), PROFILE_FUNCS)
+            p_long = callgrind_inclusive(os.path.join(work, "scale-%d-cg-long.out" % n), PROFILE_FUNCS)
+            profile = {f: (p_long[f] - p_short.get(f, 0)) / dc for f in PROFILE_FUNCS if f in p_long}
+        rows.append({
+            "series": n, "cycles": cycles, "seconds": (b[0] - a[0]) / 1000.0,
+            "samples_per_collection": traffic(rec)["samples_per_collection"],
+            "cpu_ms_per_cycle": (b[1] - a[1]) / 1e6 / cycles if cycles else None,
+            "cpu_ms_per_cycle_ticks": (b[2] - a[2]) * 1000.0 / clk / cycles if cycles else None,
+            "peak_rss_kib": b[3], "rss_kib": b[4], "callgrind": cg, "ir_per_cycle": ir_cycle,
+            "ir_per_cycle_by_function": profile})
+
+    def per_series(key):
+        slope, icpt = fit_slope([(r["series"], r[key]) for r in rows])
+        seg = {}
+        for lo, hi in ((100, 1000), (1000, 10000)):
+            rl = [r for r in rows if r["series"] == lo]
+            rh = [r for r in rows if r["series"] == hi]
+            if rl and rh and rl[0][key] is not None and rh[0][key] is not None:
+                seg["%d_%d" % (lo, hi)] = (rh[0][key] - rl[0][key]) / (hi - lo)
+        ratio = None
+        if seg.get("100_1000") and "1000_10000" in seg:
+            ratio = seg["1000_10000"] / seg["100_1000"]
+        return {"per_series": slope, "intercept": icpt, "segments": seg, "ratio": ratio,
+                "growth": growth_text(ratio)}
+
+    return {"rows": rows, "ir": per_series("ir_per_cycle"), "cpu_ms": per_series("cpu_ms_per_cycle"),
+            "rss_kib": per_series("peak_rss_kib")}
+
+
+def scaling_md(sc):
+    """The scaling part of results.md (from its "Scaling" line to before "Method and caveats")."""
+    L = ["Scaling (issue 7: CPU per cycle and memory must grow linearly or better): N series of the synthetic "
+         "collector (firmware/collector_synthetic.c, test and benchmark only: `[collectors] synthetic_series = N`; "
+         "half counters, half gauges, every value changing every collection) on top of the default collectors, "
+         "at a 1 s interval; a build with CONFIG_COLLECTOR_SYNTHETIC=y, CONFIG_MAX_SERIES=12000 and "
+         "CONFIG_LABEL_ARENA_BYTES=256 KiB, the rest as the default configuration. Instructions per cycle: two "
+         "callgrind runs of different length, the difference of their instructions over the difference of "
+         "their collections (calls of amp_collect_all), so start-up and the TLS handshake cancel out; each "
+         "cycle is a collection and its push (a batch deadline of half the interval sends each collection in "
+         "requests of its own, of at most max_samples_per_send = 2000 samples; above 1,250 series the "
+         "callgrind runs' interval and length grow in proportion, so that a cycle under callgrind still "
+         "ends before the next). CPU: the agent's own CPU time (/proc/PID/schedstat, ns) over the "
+         "collections of a steady span after 5 s of start-up. Peak RSS: VmHWM at the end of that span (it "
+         "includes the ring pages the span's frames reached, so it also grows with the span).",
+         "",
+         "| synthetic series | samples per collection | instructions per cycle (callgrind) | CPU ms per cycle | "
+         "collections sampled | peak RSS, MiB |",
+         "|---|---|---|---|---|---|"]
+    unpushed = ["{:,}".format(r["series"]) for r in sc["rows"]
+                if any(c["pushed"] != c["collections"] for c in r["callgrind"].values())]
+    for r in sc["rows"]:
+        L.append("| %s | %s | %s | %s | %d | %.2f |" % (
+            "{:,}".format(r["series"]), "{:,.0f}".format(r["samples_per_collection"]),
+            "{:,.0f}".format(r["ir_per_cycle"]) if r["ir_per_cycle"] else "—",
+            "%.2f" % r["cpu_ms_per_cycle"] if r["cpu_ms_per_cycle"] is not None else "—",
+            r["cycles"], r["peak_rss_kib"] / MIB))
+    L.append("")
+    if any(r["ir_per_cycle_by_function"] for r in sc["rows"]):
+        L.append("Instructions per sample of a cycle, by function (callgrind, inclusive of what each calls; "
+                 "the encoder includes the ring walk):")
+        L.append("")
+        L.append("| function | " + " | ".join("{:,} series".format(r["series"]) for r in sc["rows"]) + " |")
+        L.append("|---|" + "---|" * len(sc["rows"]))
+        for fn in PROFILE_FUNCS:
+            L.append("| %s | %s |" % (fn, " | ".join(
+                "{:,.0f}".format(r["ir_per_cycle_by_function"][fn] / r["samples_per_collection"])
+                if fn in r["ir_per_cycle_by_function"] and r["samples_per_collection"] else "—"
+                for r in sc["rows"])))
+        L.append("")
+    if unpushed:
+        L.append("Caution: in the callgrind runs of %s series the receiver got fewer collections than were made, "
+                 "so their instructions per cycle leave out some pushes." % ", ".join(unpushed))
+        L.append("")
+
+    def line(name, d, unit, unit_1000, scale_by, fmt, fmt_1000):
+        if d["per_series"] is None:
+            return "- %s: not measured." % name
+        seg = d["segments"]
+        text = "- %s: %s %s per series, %s %s per 1,000 series (least squares over %s series)" % (
+            name, fmt.format(d["per_series"] * scale_by), unit, fmt_1000.format(d["per_series"] * 1000), unit_1000,
+            ", ".join("{:,}".format(r["series"]) for r in sc["rows"]))
+        if "100_1000" in seg and "1000_10000" in seg:
+            text += "; per series from 100 to 1,000: %s, from 1,000 to 10,000: %s; ratio %s: %s" % (
+                fmt.format(seg["100_1000"] * scale_by), fmt.format(seg["1000_10000"] * scale_by),
+                "%.2f" % d["ratio"] if d["ratio"] is not None else "—", d["growth"])
+        return text + "."
+
+    L.append("Slopes (the cost each series adds; the ratio is the 1,000 to 10,000 slope over the 100 to 1,000 "
+             "one: 1.0 is linear, below is better than linear):")
+    L.append("")
+    L.append(line("instructions per cycle", sc["ir"], "instructions", "instructions", 1, "{:,.0f}", "{:,.0f}"))
+    L.append(line("CPU per cycle", sc["cpu_ms"], "µs", "ms", 1000, "{:.3f}", "{:.2f}"))
+    L.append(line("peak RSS", sc["rss_kib"], "KiB", "KiB", 1, "{:.3f}", "{:.0f}"))
+    verdicts = [sc[k]["growth"] for k in ("ir", "cpu_ms") if sc[k]["ratio"] is not None]
+    if verdicts:
+        ok = all(v != "WORSE than linear" for v in verdicts)
+        L.append("")
+        L.append("Target, CPU per cycle grows linearly or better with the series (instructions and CPU time): %s." %
+                 ("met" if ok else "MISSED"))
+    L.append("")
+    return L
+
+
+def scaling_dat(res, sc):
+    with open(os.path.join(res, "scaling.dat"), "w") as f:
+        f.write("# synthetic_series instructions_per_cycle peak_rss_mib cpu_ms_per_cycle\n")
+        for r in sc["rows"]:
+            if r["series"] > 0:  # the chart's axes are logarithmic
+                f.write("%d %d %.3f %.4f\n" % (r["series"], r["ir_per_cycle"] or 0, r["peak_rss_kib"] / MIB,
+                                              r["cpu_ms_per_cycle"] or 0))
+
+
+def chart_gp(seconds, interval):
+    return """set terminal pngcairo size 1200,500 font ',10'
+set output 'chart.png'
+set multiplot layout 1,2 title 'amp-agent vs prometheus agent + node\\_exporter (%s s at %s)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel 'log scale'
+set yrange [0.01:*]
+set key outside bottom center horizontal
+set xtics font ',9'
+plot 'chart.dat' using 2:xtic(1) title 'amp-agent', '' using 3 title 'amp-agent static', '' using 4 title 'peer'
+unset logscale y
+set yrange [*:*]
+set key top left
+set logscale xy
+set xlabel 'synthetic series (on top of the default collectors)'
+set ylabel 'instructions per collection+push cycle'
+set y2label 'peak RSS, MiB'
+set y2tics
+set style data linespoints
+plot 'scaling.dat' using 1:2 title 'instructions per cycle' axes x1y1, '' using 1:3 title 'peak RSS' axes x1y2
+unset multiplot
+""" % (seconds, interval)
+
+
+def scaling_only(work, res, series):
+    """BENCH_ONLY=scaling: the scaling part of an earlier full run's results replaced by this run's."""
+    sc = scaling(work, series)
+    md = scaling_md(sc)
+    path = os.path.join(res, "results.md")
+    old = open(path).read().split("\n") if os.path.exists(path) else []
+    start = next((i for i, l in enumerate(old) if l.startswith("Scaling (")), None)
+    end = next((i for i, l in enumerate(old) if l.startswith("Method and caveats")), len(old))
+    if start is None:
+        start = end
+    with open(path, "w") as f:
+        f.write("\n".join(old[:start] + md + old[end:]).rstrip("\n") + "\n")
+    jpath = os.path.join(res, "results.json")
+    out = load(jpath) if os.path.exists(jpath) else {}
+    out.pop("slope", None)  # the textfile runs' slopes, before the synthetic collector
+    out["scaling"] = sc
+    with open(jpath, "w") as f:
+        json.dump(out, f, indent=1)
+    scaling_dat(res, sc)
+    if "seconds" in out and os.path.exists(os.path.join(res, "chart.dat")):
+        with open(os.path.join(res, "chart.gp"), "w") as f:
+            f.write(chart_gp(out["seconds"], out["interval"]))
+        subprocess.run(["gnuplot", "chart.gp"], cwd=res, check=False)
+    print("\n".join(md))
+
+
 def machine():
     cpu = "unknown CPU"
     with open("/proc/cpuinfo") as f:
@@ -95,8 +360,13 @@ def verdict(value, limit, lower_is_better=True):
 
 
 def main():
+    if sys.argv[1] == "--scaling-only":
+        series = [int(v) for v in (sys.argv[4] if len(sys.argv) > 4 else "0 100 1000 10000").split()]
+        scaling_only(sys.argv[2], sys.argv[3], series)
+        return
     work, res, seconds, interval, backlog = sys.argv[1:6]
     quick = len(sys.argv) > 6 and sys.argv[6] == "quick"
+    series = [int(v) for v in (sys.argv[7] if len(sys.argv) > 7 else "0 100 1000 10000").split()]
     side = load(os.path.join(work, "side.json"))
     clk = side["clk_tck"]
     use = {k: usage(v, clk) for k, v in side["groups"].items()}
@@ -135,34 +405,7 @@ def main():
                  "requests": len(back), "wait_s": first - d["up"], "drain_s": end - first,
                  "up_to_drained_s": end - d["up"], "drop_log_lines": dropped}
 
-    # scaling
-    scale = []
-    for n in (0, 100, 1000, 10000):
-        mem = load(os.path.join(work, "scale-%d-mem.json" % n))
-        g = mem["groups"]["agent"]
-        t = traffic(load(os.path.join(work, "scale-%d.json" % n)))
-        cycles = max(t["stamps"], 1)
-        if not isinstance(load(os.path.join(work, "scale-%d.json" % n))["requests"][0]["stamps"], list):
-            # an older receiver's per-request counts: from the series per collection instead (the default
-            # collectors' as the run without synthetic series measured, plus the synthetic ones)
-            base = scale[0]["samples_per_collection"] if scale else t["samples_per_collection"]
-            cycles = max(round(t["samples"] / (base + n)), 1)
-            t["samples_per_collection"] = t["samples"] / cycles
-        scale.append({"series": n, "ir_once": callgrind_ir(os.path.join(work, "scale-%d-once.out" % n)),
-                      "peak_rss_kib": max(p["hwm"] for p in g), "peak_pss_kib": max(p["pss"] for p in g),
-                      "cpu_ms_per_cycle": (g[-1]["cpu"] - g[0]["cpu"]) / mem["clk_tck"] * 1000 / cycles,
-                      "samples_per_collection": t["samples_per_collection"]})
-    lo, hi = scale[1], scale[3]
-    slope = {
-        "ir_per_series": (hi["ir_once"] - lo["ir_once"]) / (hi["series"] - lo["series"])
-        if hi["ir_once"] and lo["ir_once"] else None,
-        "rss_kib_per_1000_series": (hi["peak_rss_kib"] - lo["peak_rss_kib"]) / (hi["series"] - lo["series"]) * 1000,
-        # linear or better: the 10,000-series cost per series no more than the 1,000-series one
-        "ir_per_series_100_1000": (scale[2]["ir_once"] - scale[1]["ir_once"]) / 900
-        if scale[2]["ir_once"] and scale[1]["ir_once"] else None,
-        "ir_per_series_1000_10000": (scale[3]["ir_once"] - scale[2]["ir_once"]) / 9000
-        if scale[3]["ir_once"] and scale[2]["ir_once"] else None,
-    }
+    sc = scaling(work, series)
 
     sizes = {}
     with open(os.path.join(work, "sizes.txt")) as f:
@@ -192,7 +435,7 @@ def main():
 
     out = {"machine": machine(), "seconds": int(seconds), "interval": interval, "quick": quick,
            "usage": use, "traffic": net, "callgrind": cg, "ir_per_cycle": ir_cycle, "ring": ring,
-           "drain": drain, "backlog_target": int(backlog), "scaling": scale, "slope": slope,
+           "drain": drain, "backlog_target": int(backlog), "scaling": sc,
            "sizes": sizes, "targets": targets}
     with open(os.path.join(res, "results.json"), "w") as f:
         json.dump(out, f, indent=1)
@@ -254,30 +497,7 @@ def main():
         L.append("| %s | %s | %s | %s |" % (t["text"], "%.2f %s" % (conv(t["value"]), unit) if t["value"] is not None else "—",
                                            "%.2f %s" % (conv(t["limit"]), unit), t["verdict"]))
     L.append("")
-    L.append("Scaling (textfile collector, one gauge family of N synthetic series on top of the default "
-             "collectors; a build with CONFIG_MAX_SERIES=12000, CONFIG_TEXTFILE_MAX_SAMPLES=11000, "
-             "CONFIG_LABEL_ARENA_BYTES=1 MiB, CONFIG_RING_BYTES=8 MiB, CONFIG_REQUEST_BUF_BYTES=857000, "
-             "CONFIG_PROC_FILE_BUF_BYTES=512 KiB; the instructions are of whole --once runs, start-up and TLS "
-             "handshake included, so the slope is their difference):")
-    L.append("")
-    L.append("| synthetic series | samples per collection | instructions, --once (callgrind) | CPU ms per cycle (/proc, 10 ms ticks) | peak RSS, MiB |")
-    L.append("|---|---|---|---|---|")
-    for s in scale:
-        L.append("| %d | %.0f | %s | %.2f | %.2f |" % (s["series"], s["samples_per_collection"],
-                                                      "{:,}".format(s["ir_once"]) if s["ir_once"] else "—",
-                                                      s["cpu_ms_per_cycle"], mib(s["peak_rss_kib"])))
-    L.append("")
-    if slope["ir_per_series"]:
-        growth = slope["ir_per_series_1000_10000"] / slope["ir_per_series_100_1000"]
-        L.append("Slope: %.0f instructions per synthetic series in a --once run (first collection, push and exit; "
-                 "100 to 1,000 series: %.0f; 1,000 to 10,000: %.0f: %s); steady CPU %.2f ms per cycle more "
-                 "per 1,000 series (0 to 10,000); %.1f KiB of peak RSS per 1,000 series." % (
-                     slope["ir_per_series"], slope["ir_per_series_100_1000"], slope["ir_per_series_1000_10000"],
-                     "linear or better" if growth <= 1.0 else
-                     ("about linear (%+.0f%% per series)" % ((growth - 1) * 100)) if growth <= 1.25
-                     else "WORSE than linear", (scale[3]["cpu_ms_per_cycle"] - scale[0]["cpu_ms_per_cycle"]) / 10,
-                     slope["rss_kib_per_1000_series"]))
-    L.append("")
+    L.extend(scaling_md(sc))
     L.append("Method and caveats: each contestant pushes over TLS on loopback to its own recording receiver "
              "(bench/receiver.py), which counts the HTTP bytes and decodes every request. Debian bookworm's "
              "prometheus 2.42 silently ignores `sigv4:` under `remote_write` (a packaging patch drops the "
@@ -303,35 +523,9 @@ def main():
         f.write('"steady PSS (MiB)" %.3f %.3f %.3f\n' % (mib(dy["steady_pss_kib"]), mib(st["steady_pss_kib"]), mib(pu["steady_pss_kib"])))
         f.write('"CPU s/h / 10" %.3f %.3f %.3f\n' % (dy["cpu_s_per_hour"] / 10, st["cpu_s_per_hour"] / 10, pu["cpu_s_per_hour"] / 10))
         f.write('"body B/sample" %.3f %.3f %.3f\n' % (net["dyn"]["body_per_sample"], net["static"]["body_per_sample"], net["peer"]["body_per_sample"]))
-    with open(os.path.join(res, "scaling.dat"), "w") as f:
-        for s in scale[1:]:
-            f.write("%d %d %.3f\n" % (s["series"], s["ir_once"] or 0, mib(s["peak_rss_kib"])))
-    gp = """set terminal pngcairo size 1200,500 font ',10'
-set output 'chart.png'
-set multiplot layout 1,2 title 'amp-agent vs prometheus agent + node\\_exporter (%s s at %s)'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set logscale y
-set ylabel 'log scale'
-set yrange [0.01:*]
-set key outside bottom center horizontal
-set xtics font ',9'
-plot 'chart.dat' using 2:xtic(1) title 'amp-agent', '' using 3 title 'amp-agent static', '' using 4 title 'peer'
-unset logscale y
-set yrange [*:*]
-set key top left
-set logscale xy
-set xlabel 'synthetic series (textfile)'
-set ylabel 'instructions, one --once run'
-set y2label 'peak RSS, MiB'
-set y2tics
-set style data linespoints
-plot 'scaling.dat' using 1:2 title 'instructions' axes x1y1, '' using 1:3 title 'peak RSS' axes x1y2
-unset multiplot
-""" % (seconds, interval)
+    scaling_dat(res, sc)
     with open(os.path.join(res, "chart.gp"), "w") as f:
-        f.write(gp)
+        f.write(chart_gp(seconds, interval))
     subprocess.run(["gnuplot", "chart.gp"], cwd=res, check=False)
     print(md)
 

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The benchmark of issue 7: amp-agent against Debian's prometheus (agent mode) + prometheus-node-exporter,
 # side by side on loopback, each pushing to its own recording TLS receiver (bench/receiver.py); then
-# callgrind cycles, binary sizes, the ring, an outage's backlog drained, and textfile scaling.
-# Writes bench/results/{results.md,results.json,chart.png}. Every server runs under `timeout` and is
-# stopped by its own pid. Not part of `make test`.
+# callgrind cycles, binary sizes, the ring, an outage's backlog drained, and scaling with the number of
+# series (the synthetic collector). Writes bench/results/{results.md,results.json,chart.png,scaling.dat}.
+# Every server runs under `timeout` and is stopped by its own pid. Not part of `make test`.
 # Usage: bench/run.sh [--quick]
 # Environment: BENCH_SECONDS (180; 60 quick), BENCH_INTERVAL (5s), BENCH_BACKLOG (720 collections = one
 # hour at 5 s), BENCH_BUILD, BENCH_STATIC_BUILD, BENCH_SCALE_BUILD, BENCH_AARCH64_BUILD (build dirs),
-# BENCH_RESULTS (bench/results).
+# BENCH_RESULTS (bench/results); BENCH_ONLY=scaling runs the scaling part alone and updates only its part of
+# the results; BENCH_SCALE_SERIES ("0 100 1000 10000"), BENCH_SCALE_SECONDS (30: the steady span sampled
+# per size), BENCH_SCALE_CG ("6 16": the two callgrind runs' seconds, up to 1,250 series; longer in proportion
+# above, as a cycle under callgrind then takes more than the 1 s interval).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -23,10 +26,17 @@ static_build=${BENCH_STATIC_BUILD:-$repo/build-bench-static}
 scale_build=${BENCH_SCALE_BUILD:-$repo/build-bench-scale}
 aarch64_build=${BENCH_AARCH64_BUILD:-$repo/build-bench-aarch64}
 results=${BENCH_RESULTS:-$here/results}
-# The sizes the 10,000-series textfile run needs (the defaults stop at 2,048 series and 1,024 textfile samples).
-scale_overrides="CONFIG_PROC_FILE_BUF_BYTES=524288;CONFIG_MAX_SERIES=12000;CONFIG_LABEL_ARENA_BYTES=1048576;CONFIG_TEXTFILE_MAX_SAMPLES=11000;CONFIG_RING_BYTES=8388608;CONFIG_REQUEST_BUF_BYTES=857000"
+only=${BENCH_ONLY:-}
+case $only in "" | scaling) ;; *) echo "bench: BENCH_ONLY=$only: only 'scaling' is known"; exit 2 ;; esac
+# The scaling build: the synthetic collector (test and benchmark only), and room for 10,000 series more
+# than the host's (the registry stops at 2,048 by default; each synthetic series' label takes 12 bytes of
+# the arena). Everything else is the default configuration, as the series would meet it.
+scale_series=${BENCH_SCALE_SERIES:-0 100 1000 10000}
+scale_seconds=${BENCH_SCALE_SECONDS:-30}
+scale_cg=${BENCH_SCALE_CG:-6 16}
+scale_overrides="CONFIG_COLLECTOR_SYNTHETIC=y;CONFIG_MAX_SERIES=12000;CONFIG_LABEL_ARENA_BYTES=262144"
 
-for cmd in prometheus prometheus-node-exporter valgrind gnuplot openssl strip; do
+for cmd in $([ -z "$only" ] && echo prometheus prometheus-node-exporter strip) valgrind gnuplot openssl; do
 	command -v "$cmd" >/dev/null || { echo "bench: $cmd is not installed (make bench installs BENCH_DEB_PACKAGES)"; exit 1; }
 done
 
@@ -36,10 +46,12 @@ build() {
 	local dir=$1; shift
 	cmake -S "$repo" -B "$dir" -DAMP_BUILD_TESTS=OFF "$@" >/dev/null && cmake --build "$dir" -j"$(nproc)" >/dev/null 2>&1
 }
-build "$dyn_build" -DAMP_LINK=dynamic || exit 1
-build "$static_build" -DAMP_LINK=static || exit 1
 build "$scale_build" "-DAMP_CONFIG_OVERRIDES=$scale_overrides" || exit 1
-if command -v aarch64-linux-gnu-gcc >/dev/null; then
+if [ -z "$only" ]; then
+	build "$dyn_build" -DAMP_LINK=dynamic || exit 1
+	build "$static_build" -DAMP_LINK=static || exit 1
+fi
+if [ -z "$only" ] && command -v aarch64-linux-gnu-gcc >/dev/null; then
 	build "$aarch64_build" -DBOARD=aarch64-gateway -DCMAKE_BUILD_TYPE=MinSizeRel \
 		-DCMAKE_TOOLCHAIN_FILE="$repo/boards/aarch64-gateway/toolchain.cmake" || echo "bench: no aarch64 build"
 fi
@@ -81,6 +93,71 @@ agent_config() {
 	printf '[agent]\ninterval = %s\ninstance = bench\nlog_level = warn\nshutdown_timeout = 2s\n\n[remote_write]\nurl = %s\nca_file = %s\n%s\n' \
 		"$3" "$2" "$work/ca.pem" "${4:-}" >"$1"
 }
+
+# ---- scaling: CPU per cycle and memory against the number of series ----
+# scale_config FILE URL N [INTERVAL_S]: the benchmark's agent settings with N synthetic series, at a 1 s
+# interval unless given. A batch deadline of half the interval sends each collection in requests of its own
+# at every size (at the interval itself, small collections would pair up), and the shutdown timeout lets the
+# last collections reach the receiver even under callgrind.
+scale_config() {
+	local s=${4:-1}
+	agent_config "$1" "$2" "${s}s" "batch_send_deadline = $((s * 500))ms"
+	sed -i 's/^shutdown_timeout = .*/shutdown_timeout = 60s/' "$1"
+	printf '\n[collectors]\nsynthetic_series = %s\n' "$3" >>"$1"
+}
+
+# proc_snapshot PID: wall time (ms), CPU time (ns, /proc/PID/schedstat: the agent is one thread; its
+# statfs helper process is not counted, as in the main figures), utime+stime (ticks), VmHWM, VmRSS (KiB)
+proc_snapshot() {
+	local ns rest
+	read -r ns rest <"/proc/$1/schedstat" || return 1
+	echo "$(date +%s%3N) $ns $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat")" \
+		"$(awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 } END { print h, r }' "/proc/$1/status")"
+}
+
+# For each N: a steady run (after 5 s of start-up, CPU time and collections over $scale_seconds s, and the
+# peak RSS at its end), then two callgrind runs of different length; the difference of their instructions
+# over the difference of their collections (amp_collect_all calls) is the cost of one steady cycle. Above
+# 1,250 series the callgrind runs' interval and length grow in proportion: a cycle under callgrind would
+# take longer than 1 s, and the collections would pile up in the ring unpushed.
+scaling() {
+	local n p r t pid len secs f
+	echo "== scaling: $scale_series synthetic series (steady ${scale_seconds} s at 1s, callgrind $scale_cg s)"
+	for n in $scale_series; do
+		p=$(amp_free_port)
+		receiver "scale-$n" "$p" $((scale_seconds + 80)); r=$rpid
+		scale_config "$work/scale-$n.ini" "https://localhost:$p/api/v1/write" "$n"
+		timeout $((scale_seconds + 60)) "$scale_build/amp-agent" -c "$work/scale-$n.ini" >"$work/scale-$n.log" 2>&1 &
+		t=$!; amp_pids+=("$t"); pid=$(child "$t")
+		sleep 5
+		proc_snapshot "$pid" >"$work/scale-$n.proc"
+		sleep "$scale_seconds"
+		proc_snapshot "$pid" >>"$work/scale-$n.proc"
+		kill -TERM "$pid"; wait "$t" 2>/dev/null
+		stop_receiver "$r" "scale-$n"
+		set -- $scale_cg
+		f=$((n > 1250 ? n / 1250 : 1))
+		for len in short long; do
+			secs=$(($([ "$len" = short ] && echo "$1" || echo "$2") * f))
+			p=$(amp_free_port)
+			receiver "scale-$n-cg-$len" "$p" $((secs + 200)); r=$rpid
+			scale_config "$work/scale-$n-cg-$len.ini" "https://localhost:$p/api/v1/write" "$n" "$f"
+			timeout $((secs + 120)) valgrind --tool=callgrind --callgrind-out-file="$work/scale-$n-cg-$len.out" \
+				"$scale_build/amp-agent" -c "$work/scale-$n-cg-$len.ini" >"$work/scale-$n-cg-$len.log" 2>&1 &
+			t=$!; amp_pids+=("$t"); pid=$(child "$t")
+			sleep "$secs"
+			kill -TERM "$pid"; wait "$t" 2>/dev/null
+			stop_receiver "$r" "scale-$n-cg-$len"
+		done
+		echo "   $n series: done"
+	done
+}
+
+if [ "$only" = scaling ]; then
+	scaling
+	"$AMP_PY" "$here/report.py" --scaling-only "$work" "$results" "$scale_series"
+	exit
+fi
 
 echo "== side by side: $seconds s at $interval"
 p_dyn=$(amp_free_port); p_sta=$(amp_free_port); p_peer=$(amp_free_port); p_ne=$(amp_free_port); p_prom=$(amp_free_port)
@@ -163,28 +240,7 @@ cg_run() {  # NAME SECONDS
 cg_run short 8
 cg_run long 20
 
-echo "== scaling: textfile series"
-for n in 0 100 1000 10000; do
-	mkdir -p "$work/tf-$n"
-	"$AMP_PY" -c "import sys
-n = int(sys.argv[1])
-print('# HELP bench_synthetic A synthetic series of the benchmark.')
-print('# TYPE bench_synthetic gauge')
-for i in range(n):
-    print('bench_synthetic{series=\"%d\"} %d' % (i, i * 7 % 1000))" "$n" >"$work/tf-$n/bench.prom"
-	p=$(amp_free_port)
-	receiver "scale-$n" "$p" 200
-	r=$rpid
-	agent_config "$work/scale-$n.ini" "https://localhost:$p/api/v1/write" 1s "batch_send_deadline = 1s"
-	printf '[textfile]\ndirectory = %s\n' "$work/tf-$n" >>"$work/scale-$n.ini"
-	timeout 100 valgrind --tool=callgrind --callgrind-out-file="$work/scale-$n-once.out" \
-		"$scale_build/amp-agent" -c "$work/scale-$n.ini" --once >"$work/scale-$n-once.log" 2>&1
-	timeout 60 "$scale_build/amp-agent" -c "$work/scale-$n.ini" >"$work/scale-$n.log" 2>&1 &
-	t=$!; amp_pids+=("$t")
-	"$AMP_PY" "$here/sample.py" "$work/scale-$n-mem.json" 15 "agent=$(child "$t")"
-	kill -TERM "$(child "$t")"; wait "$t" 2>/dev/null
-	stop_receiver "$r" "scale-$n"
-done
+scaling
 
 echo "== sizes"
 strip -o "$work/amp-agent.dyn" "$dyn_build/amp-agent"
@@ -201,4 +257,5 @@ strip -o "$work/amp-agent.static" "$static_build/amp-agent"
 	echo "node_exporter $(stat -c %s "$(readlink -f "$(command -v prometheus-node-exporter)")")"
 } >"$work/sizes.txt"
 
-"$AMP_PY" "$here/report.py" "$work" "$results" "$seconds" "$interval" "$backlog" "${quick:+quick}"
+"$AMP_PY" "$here/report.py" "$work" "$results" "$seconds" "$interval" "$backlog" "${quick:+quick}" \
+	"$scale_series"

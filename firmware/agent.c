@@ -109,6 +109,7 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	collect_ctx.disabled = cfg->collectors_disabled;
 	collect_ctx.filter = &cfg->filter;
 	collect_ctx.textfile_dir = cfg->textfile_dir;
+	collect_ctx.synthetic_series = cfg->synthetic_series;
 	collect_ctx.filesystem = &cfg->filesystem;
 	collect_ctx.reg = &registry;
 	collect_ctx.entries = frame_entries;
@@ -745,6 +746,7 @@ int amp_agent_reload(const struct amp_config *cfg)
 	collect_ctx.disabled = cfg->collectors_disabled;
 	collect_ctx.filter = &cfg->filter;
 	collect_ctx.textfile_dir = cfg->textfile_dir;
+	collect_ctx.synthetic_series = cfg->synthetic_series;
 	collect_ctx.filesystem = &cfg->filesystem;
 	AMP_LOG_I("agent", "%s: configuration reloaded%s", cfg->source,
 		  labels_change && prev_active ? " (buffered samples keep the labels they were collected with)" : "");

@@ -90,9 +90,15 @@ const struct amp_collector *const amp_collectors[] = {
 #ifdef CONFIG_COLLECTOR_TEXTFILE
 	&amp_collector_textfile,
 #endif
+#ifdef CONFIG_COLLECTOR_SYNTHETIC
+	&amp_collector_synthetic,
+#endif
 	NULL, /* keeps the array non-empty (C forbids an empty initializer) when every collector is off */
 };
 const unsigned amp_collector_count = sizeof(amp_collectors) / sizeof(amp_collectors[0]) - 1;
+
+/* [collectors] turns collectors off with one bit each of a uint32_t (amp_collect_ctx.disabled). */
+_Static_assert(AMP_COLLECTOR_ID_COUNT <= 32, "a collector id must fit the 32-bit disabled mask");
 
 const char *const amp_collector_names[AMP_COLLECTOR_ID_COUNT] = {
 	[AMP_COLLECTOR_CPU] = "cpu",
@@ -121,6 +127,7 @@ const char *const amp_collector_names[AMP_COLLECTOR_ID_COUNT] = {
 	[AMP_COLLECTOR_NETSTAT] = "netstat",
 	[AMP_COLLECTOR_SOCKSTAT] = "sockstat",
 	[AMP_COLLECTOR_TEXTFILE] = "textfile",
+	[AMP_COLLECTOR_SYNTHETIC] = "synthetic",
 };
 
 enum amp_collector_id amp_collector_lookup(const char *name)

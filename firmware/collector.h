@@ -40,6 +40,7 @@ struct amp_collect_ctx {
 	uint64_t filtered_by_label;
 	const char *textfile_dir;   /* [textfile] directory; NULL or "" leaves the textfile collector idle */
 	const struct amp_filesystem_options *filesystem; /* [filesystem]; NULL: the defaults */
+	uint32_t synthetic_series;  /* [collectors] synthetic_series: test/benchmark series; 0: none */
 };
 
 /*
@@ -87,6 +88,7 @@ enum amp_collector_id {
 	AMP_COLLECTOR_NETSTAT,
 	AMP_COLLECTOR_SOCKSTAT,
 	AMP_COLLECTOR_TEXTFILE,
+	AMP_COLLECTOR_SYNTHETIC, /* test and benchmark only (Kconfig CONFIG_COLLECTOR_SYNTHETIC) */
 	AMP_COLLECTOR_ID_COUNT,
 };
 
@@ -140,6 +142,7 @@ extern const struct amp_collector amp_collector_conntrack;
 extern const struct amp_collector amp_collector_netstat;
 extern const struct amp_collector amp_collector_sockstat;
 extern const struct amp_collector amp_collector_textfile;
+extern const struct amp_collector amp_collector_synthetic;
 
 /*
  * Runs every compiled-in collector once into ctx (entries reset first), then sorts the entries by

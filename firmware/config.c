@@ -104,6 +104,7 @@ enum cfg_key {
 	KEY_IOT_CERT_FILE,
 	KEY_IOT_KEY_FILE,
 	KEY_IOT_CA_FILE,
+	KEY_SYNTHETIC_SERIES,
 	KEY_COUNT,
 };
 
@@ -165,6 +166,7 @@ static const struct {
 	[KEY_IOT_CERT_FILE] = {SEC_SIGV4, "iot_cert_file"},
 	[KEY_IOT_KEY_FILE] = {SEC_SIGV4, "iot_key_file"},
 	[KEY_IOT_CA_FILE] = {SEC_SIGV4, "iot_ca_file"},
+	[KEY_SYNTHETIC_SERIES] = {SEC_COLLECTORS, "synthetic_series"},
 };
 
 /* State shared by the line reader and the key handler during one amp_config_load. */
@@ -935,6 +937,21 @@ static void set_textfile_directory(struct cfg_ctx *ctx, const char *key, const c
 	set_path(ctx, key, ctx->cfg->textfile_dir, sizeof(ctx->cfg->textfile_dir), value);
 }
 
+/*
+ * [collectors] synthetic_series = N: the test/benchmark collector's series. Bounded by the registry, which
+ * the host's own series share; a build without the collector says so rather than ignore the key.
+ */
+static void set_synthetic_series(struct cfg_ctx *ctx, const char *key, const char *value)
+{
+	if (!amp_collector_compiled(AMP_COLLECTOR_SYNTHETIC)) {
+		line_error(ctx, key,
+			   "the synthetic collector (tests and benchmark only) is not compiled into this build "
+			   "(Kconfig CONFIG_COLLECTOR_SYNTHETIC)");
+		return;
+	}
+	set_count(ctx, key, &ctx->cfg->synthetic_series, value, 0, CONFIG_MAX_SERIES);
+}
+
 /* [filter] drop | keep = PATTERN, drop_label | keep_label = LABEL=~PATTERN; each key as often as needed, in order. */
 static void add_filter_rule(struct cfg_ctx *ctx, const char *name, const char *value)
 {
@@ -1228,6 +1245,9 @@ static void set_key(struct cfg_ctx *ctx, enum cfg_key k, const char *value)
 		set_patterns(ctx, key, cfg->filesystem.fs_types_exclude, sizeof(cfg->filesystem.fs_types_exclude), value,
 			     false);
 		break;
+	case KEY_SYNTHETIC_SERIES:
+		set_synthetic_series(ctx, key, value);
+		break;
 	case KEY_COUNT:
 		break;
 	}
@@ -1253,19 +1273,20 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 		add_label(ctx, name, value);
 		return 1;
 	}
-	if (ctx->section == SEC_COLLECTORS) {
+	for (int i = 0; i < KEY_COUNT; i++) {
+		if (key_table[i].section == ctx->section && strcmp(key_table[i].name, name) == 0) {
+			k = (enum cfg_key)i;
+			break;
+		}
+	}
+	/* [collectors] keys name collectors, but for the few of key_table (synthetic_series) */
+	if (ctx->section == SEC_COLLECTORS && k == KEY_COUNT) {
 		set_collector(ctx, name, value);
 		return 1;
 	}
 	if (ctx->section == SEC_FILTER) {
 		add_filter_rule(ctx, name, value);
 		return 1;
-	}
-	for (int i = 0; i < KEY_COUNT; i++) {
-		if (key_table[i].section == ctx->section && strcmp(key_table[i].name, name) == 0) {
-			k = (enum cfg_key)i;
-			break;
-		}
 	}
 	if (k == KEY_COUNT) {
 		line_error(ctx, show_key(ctx, shown, sizeof(shown), name, strlen(name)), "unknown key");

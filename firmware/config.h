@@ -70,6 +70,8 @@ struct amp_config {
 
 	/* [collectors]: bit (1u << amp_collector_id) set = turned off; every compiled-in collector is on by default */
 	uint32_t collectors_disabled;
+	/* [collectors] synthetic_series: series the test/benchmark collector makes up; 0 (default): none */
+	uint32_t synthetic_series;
 
 	/* [textfile] */
 	char textfile_dir[CONFIG_MAX_PATH_LEN];    /* directory of *.prom files; "" (default): none read */

@@ -14,10 +14,10 @@ unset logscale y
 set yrange [*:*]
 set key top left
 set logscale xy
-set xlabel 'synthetic series (textfile)'
-set ylabel 'instructions, one --once run'
+set xlabel 'synthetic series (on top of the default collectors)'
+set ylabel 'instructions per collection+push cycle'
 set y2label 'peak RSS, MiB'
 set y2tics
 set style data linespoints
-plot 'scaling.dat' using 1:2 title 'instructions' axes x1y1, '' using 1:3 title 'peak RSS' axes x1y2
+plot 'scaling.dat' using 1:2 title 'instructions per cycle' axes x1y1, '' using 1:3 title 'peak RSS' axes x1y2
 unset multiplot
