@@ -20,6 +20,7 @@ struct walk {
 	amp_series_id end;         /* series at or above this are not in the request */
 	int bounded;               /* end applies */
 	int error;                 /* a corrupt frame stopped the walk */
+	int pending;               /* ring.series is read but not yet returned (a walk resumed, below) */
 };
 
 static int walk_start(struct walk *w, const struct amp_encoder_batch *b)
@@ -29,6 +30,7 @@ static int walk_start(struct walk *w, const struct amp_encoder_batch *b)
 	w->b = b;
 	w->bounded = 0;
 	w->error = 0;
+	w->pending = 0;
 	rc = amp_ring_walk_start(&w->ring, b->ring, b->frame_count);
 	for (unsigned f = 0; rc == AMP_OK && b->restamp != NULL && f < w->ring.frames; f++)
 		rc = b->restamp(&w->ring.timestamp[f]);
@@ -38,6 +40,10 @@ static int walk_start(struct walk *w, const struct amp_encoder_batch *b)
 /* Moves to the next series of the request; 0 when none is left. */
 static int walk_next(struct walk *w)
 {
+	if (w->pending) {
+		w->pending = 0;
+		return !(w->bounded && w->ring.series >= w->end);
+	}
 	for (;;) {
 		int rc = amp_ring_walk_next(&w->ring);
 
@@ -220,10 +226,32 @@ static bool encode_metadata(pb_ostream_t *stream, const pb_field_t *field, void 
 	return true;
 }
 
+/*
+ * A batch larger than one request is sent as several, each continuing at the series where the last
+ * stopped. Walking the frames again from their start would decode every series before that once per
+ * request and pass (quadratic in the series), so the walk is kept where the last request stopped, on the
+ * first series it left out: valid while the batch is the same frames of the same ring and goes on at that
+ * series (not after a failed request, which is sent again from its own first series).
+ */
+static struct {
+	const struct amp_ring *ring;
+	uint64_t tail_seq;
+	unsigned frames;
+	amp_series_id series;
+	bool valid;
+} resume;
+
+static bool can_resume(const struct walk *w, const struct amp_encoder_batch *b)
+{
+	return resume.valid && b->first_series > 0 && b->restamp == NULL && resume.ring == b->ring &&
+	       resume.tail_seq == b->ring->tail_seq && resume.frames == b->frame_count &&
+	       resume.series == b->first_series && w->ring.series == b->first_series;
+}
+
 int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, size_t *len)
 {
-	/* static: the walk is large with many frames, and there is one request in flight */
-	static struct walk w;
+	/* static: walks are large with many frames, and there is one request in flight */
+	static struct walk w, start; /* the walk; where this request's series start, for the writing pass */
 	prometheus_WriteRequest req = prometheus_WriteRequest_init_zero;
 	pb_ostream_t stream;
 	size_t total = 0;
@@ -251,9 +279,18 @@ int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, si
 		return AMP_ERR_FULL; /* metadata crowding out the samples: CONFIG_REQUEST_BUF_BYTES far too small */
 
 	/* Sizing pass: take series while they fit the buffer and the sample limit. */
-	rc = walk_start(&w, b);
-	if (rc != AMP_OK)
-		return rc == AMP_ERR_RANGE ? rc : AMP_ERR_INVALID;
+	if (can_resume(&w, b)) {
+		w.b = b;
+		w.bounded = 0;
+		w.error = 0;
+		w.pending = 1;
+	} else {
+		rc = walk_start(&w, b);
+		if (rc != AMP_OK)
+			return rc == AMP_ERR_RANGE ? rc : AMP_ERR_INVALID;
+	}
+	resume.valid = false;
+	start = w;
 	while (walk_next(&w)) {
 		uint32_t samples = walk_samples(&w);
 		size_t size;
@@ -276,8 +313,7 @@ int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, si
 	if (b->series == 0)
 		return AMP_ERR_NOTFOUND;
 
-	if (walk_start(&w, b) != AMP_OK)
-		return AMP_ERR_INVALID;
+	w = start;
 	w.bounded = !b->complete;
 	w.end = b->next_series;
 	req.timeseries.funcs.encode = encode_timeseries;
@@ -290,5 +326,13 @@ int amp_encoder_encode(struct amp_encoder_batch *b, uint8_t *buf, size_t cap, si
 	if (!pb_encode(&stream, prometheus_WriteRequest_fields, &req))
 		return w.error != 0 ? AMP_ERR_INVALID : AMP_ERR_ENCODE;
 	*len = stream.bytes_written;
+	/* the writing pass stopped on next_series, read but left out: the next request starts there */
+	if (!b->complete) {
+		resume.ring = b->ring;
+		resume.tail_seq = b->ring->tail_seq;
+		resume.frames = b->frame_count;
+		resume.series = b->next_series;
+		resume.valid = true;
+	}
 	return AMP_OK;
 }

@@ -256,11 +256,71 @@ static void test_split_by_buffer_and_sample_limit(void **state)
 	assert_int_equal(amp_encoder_encode(&batch, out, sizeof(out), &len), AMP_ERR_NOTFOUND);
 }
 
+static int restamp_as_is(int64_t *timestamp_ms)
+{
+	(void)timestamp_ms;
+	return AMP_OK;
+}
+
+/*
+ * A batch sent as several requests: each request continuing where the last stopped (the walk resumed)
+ * is byte for byte the one encoded from scratch (a restamp hook turns resuming off), and a request sent
+ * again after a failure (same first series) is the same bytes too.
+ */
+static void test_continued_requests_match_fresh_ones(void **state)
+{
+	static uint8_t fresh[4096], again[4096];
+	struct amp_frame_entry e[40];
+	char cpu[8];
+	size_t len, fresh_len, again_len;
+	unsigned requests = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(cpu, sizeof(cpu), "%u", i);
+		e[i].id = series(&fam_cpu, cpu, i % 2 ? "idle" : "user");
+	}
+	for (int f = 0; f < 4; f++) {
+		for (unsigned i = 0; i < 40; i++)
+			e[i].value = i * 1.5 + f * (i % 3);
+		/* some series missing from some collections: the frames' id lists differ */
+		assert_int_equal(amp_ring_push(&ring, 1000 * (f + 1), e + f, 40 - 2 * f), AMP_OK);
+	}
+	fill_batch();
+	batch.max_samples = 22;
+	for (;;) {
+		amp_series_id first = batch.first_series;
+		int complete;
+		amp_series_id next;
+
+		assert_int_equal(amp_encoder_encode(&batch, out, sizeof(out), &len), AMP_OK);
+		complete = batch.complete;
+		next = batch.next_series;
+		/* the same request from scratch */
+		batch.restamp = restamp_as_is;
+		assert_int_equal(amp_encoder_encode(&batch, fresh, sizeof(fresh), &fresh_len), AMP_OK);
+		batch.restamp = NULL;
+		assert_int_equal(len, fresh_len);
+		assert_memory_equal(out, fresh, len);
+		/* and sent again, as after a failed request */
+		assert_int_equal(amp_encoder_encode(&batch, again, sizeof(again), &again_len), AMP_OK);
+		assert_int_equal(len, again_len);
+		assert_memory_equal(out, again, len);
+		assert_int_equal(batch.first_series, first);
+		requests++;
+		if (complete)
+			break;
+		batch.first_series = next;
+	}
+	assert_true(requests >= 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_matches_protoc_byte_for_byte, setup),
 		cmocka_unit_test_setup(test_split_by_buffer_and_sample_limit, setup),
+		cmocka_unit_test_setup(test_continued_requests_match_fresh_ones, setup),
 		cmocka_unit_test_setup(test_metadata_matches_protoc, setup),
 		cmocka_unit_test_setup(test_defaults_match_protoc, setup),
 	};
