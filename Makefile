@@ -116,7 +116,7 @@ test-compat: build
 	tests/integration/compat.sh $(BUILD)
 
 test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-compat test-store-forward \
-	test-creds test-cross check-board-configs test-packaging test-notify fuzz-smoke test-tls test-privs
+	test-creds test-cross check-board-configs test-packaging test-notify fuzz-smoke test-tls test-privs test-memscan
 
 .PHONY: deps-cross cross test-cross check-board-configs board-configs test-packaging test-notify install clean-boards
 
