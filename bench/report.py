@@ -472,9 +472,9 @@ def main():
     L.append(row("samples per request", net["dyn"]["samples"] / max(net["dyn"]["sample_requests"], 1),
                  net["peer"]["samples"] / max(net["peer"]["sample_requests"], 1), "%.0f", False))
     L.append(row("metadata entries sent", net["dyn"]["metadata"], net["peer"]["metadata"], "%d", False))
-    L.append(row("binary size, stripped, KiB (host, RelWithDebInfo, shared libraries)", sizes["dyn"] / MIB,
+    L.append(row("binary size, stripped, KiB (host, MinSizeRel, shared libraries but snappy)", sizes["dyn"] / MIB,
                  (sizes["prometheus"] + sizes["node_exporter"]) / MIB, "%.0f"))
-    L.append(row("binary size, stripped, KiB (host, RelWithDebInfo, static)", sizes["static"] / MIB,
+    L.append(row("binary size, stripped, KiB (host, MinSizeRel, static)", sizes["static"] / MIB,
                  (sizes["prometheus"] + sizes["node_exporter"]) / MIB, "%.0f"))
     if "aarch64" in sizes:
         L.append("| binary size, stripped, KiB (aarch64-gateway board, MinSizeRel, %s) | %.0f | not built | — |" % (

@@ -40,16 +40,16 @@ for cmd in $([ -z "$only" ] && echo prometheus prometheus-node-exporter strip) v
 	command -v "$cmd" >/dev/null || { echo "bench: $cmd is not installed (make bench installs BENCH_DEB_PACKAGES)"; exit 1; }
 done
 
-# Builds (incrementally) the default configuration (shared libraries and static), the scaling sizes,
-# and aarch64 (the aarch64-gateway board's configuration, MinSizeRel as it ships) when its cross compiler is there.
+# Builds (incrementally) the default configuration (shared libraries and static; MinSizeRel, as the boards
+# ship), the scaling sizes, and aarch64 (the aarch64-gateway board's configuration) when its cross compiler is there.
 build() {
 	local dir=$1; shift
 	cmake -S "$repo" -B "$dir" -DAMP_BUILD_TESTS=OFF "$@" >/dev/null && cmake --build "$dir" -j"$(nproc)" >/dev/null 2>&1
 }
 build "$scale_build" "-DAMP_CONFIG_OVERRIDES=$scale_overrides" || exit 1
 if [ -z "$only" ]; then
-	build "$dyn_build" -DAMP_LINK=dynamic || exit 1
-	build "$static_build" -DAMP_LINK=static || exit 1
+	build "$dyn_build" -DAMP_LINK=dynamic -DCMAKE_BUILD_TYPE=MinSizeRel || exit 1
+	build "$static_build" -DAMP_LINK=static -DCMAKE_BUILD_TYPE=MinSizeRel || exit 1
 fi
 if [ -z "$only" ] && command -v aarch64-linux-gnu-gcc >/dev/null; then
 	build "$aarch64_build" -DBOARD=aarch64-gateway -DCMAKE_BUILD_TYPE=MinSizeRel \

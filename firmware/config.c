@@ -763,13 +763,18 @@ static void set_credential_file(struct cfg_ctx *ctx, const char *key, char *dst,
 	amp_secret_wipe(secret_file_buf, sizeof(secret_file_buf));
 }
 
-/* A *_file key whose file is read again at run time: its path is kept as well as what it held at load. */
+/*
+ * A *_file key whose file is read again at run time (bearer token, basic password): checked here, so a
+ * bad file is a configuration error, but only its path is kept. The push reads it when it needs it and
+ * holds the only copy (a rotated-out token must not stay in the configuration until the next reload).
+ */
 static void set_watched_file(struct cfg_ctx *ctx, const char *key, char *path_dst, size_t path_cap, char *dst,
 			     size_t cap, const char *path, enum cred_kind kind)
 {
 	unsigned errors = ctx->errors;
 
 	set_credential_file(ctx, key, dst, cap, path, kind);
+	amp_secret_wipe(dst, cap);
 	if (ctx->errors == errors)
 		copy_value(ctx, key, path_dst, path_cap, path);
 }

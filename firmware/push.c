@@ -118,11 +118,15 @@ int amp_push_setup(struct amp_push *p, const struct amp_config *cfg)
 
 /*
  * The secret of bearer or basic auth: inline, or its *_file read again whenever the file changed (a
- * rotator replaces it). A file that cannot be read keeps the last value that could.
+ * rotator replaces it). A file that cannot be read keeps the last value that could (read into a scratch
+ * buffer first, since a failed read leaves nothing in its buffer); before any, there is none. The
+ * configuration does not keep the file's text: this is its only copy.
  */
 static const char *auth_secret(struct amp_push *p, const char *inline_value, const char *file, char *why,
 			       size_t cap)
 {
+	/* static: a secret's size; wiped right after use */
+	static char fresh[sizeof(p->auth_secret)];
 	size_t n = 0;
 	int rc;
 
@@ -130,18 +134,22 @@ static const char *auth_secret(struct amp_push *p, const char *inline_value, con
 		return inline_value;
 	if (amp_secret_watch_changed(&p->auth_watch, file) != 1 && p->auth_secret_ok)
 		return p->auth_secret;
-	rc = amp_secret_read_file(file, p->auth_secret, sizeof(p->auth_secret), &n);
+	rc = amp_secret_read_file(file, fresh, sizeof(fresh), &n);
 	if (rc == AMP_OK && n > 0) {
 		if (!p->auth_secret_ok)
 			AMP_LOG_D("push", "%s read", file);
+		/* the old value wiped to its end: a shorter new one must not leave its tail behind */
+		amp_secret_wipe(p->auth_secret, sizeof(p->auth_secret));
+		memcpy(p->auth_secret, fresh, n + 1);
+		amp_secret_wipe(fresh, n + 1);
 		p->auth_secret_ok = true;
 		return p->auth_secret;
 	}
+	amp_secret_wipe(fresh, sizeof(fresh));
 	p->auth_watch.valid = false;
 	p->auth_secret_ok = false;
 	snprintf(why, cap, "%s: %s", file, rc == AMP_OK ? "empty" : amp_strerror(rc));
-	/* the value held at load time stands in until the file can be read */
-	return inline_value[0] != '\0' ? inline_value : NULL;
+	return p->auth_secret[0] != '\0' ? p->auth_secret : NULL;
 }
 
 /* The Authorization value of bearer or basic auth into p->auth_value; NULL when neither is configured. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -282,6 +283,14 @@ static void test_bearer_token_file(void **state)
 	unlink(cfg.bearer_token_file);
 	assert_int_equal(amp_push_send(&push, body, BODY_LEN, &res), AMP_OK);
 	assert_int_equal(count_of(c, "Bearer jwt3" SENTINEL), 1);
+	/* replaced by something that cannot be read: still the last token read, not the one of start-up */
+	port_test_clear_conns();
+	c = conn_answering(ok_response, NULL);
+	assert_int_equal(mkdir(cfg.bearer_token_file, 0700), 0);
+	assert_int_equal(amp_push_send(&push, body, BODY_LEN, &res), AMP_OK);
+	assert_int_equal(count_of(c, "Bearer jwt3" SENTINEL), 1);
+	assert_int_equal(count_of(c, "loadTime"), 0);
+	assert_int_equal(rmdir(cfg.bearer_token_file), 0);
 }
 
 static void test_basic_auth(void **state)
