@@ -109,21 +109,22 @@ AMP_REPORT_PATTERN='ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: 
 # WORK/report-*.<pid>, which amp_no_reports checks: the exit status alone cannot tell a sanitizer's abort (or
 # valgrind's 99) from a failure the test expects, and some runs' exit status or output is not looked at.
 amp_agent_setup() {
-	local work=$1 agent=${!2} run n
-	case "${ASAN_OPTIONS:-}" in *":log_path=$work/report-sanitizer") ;; *)
-		export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}:log_path=$work/report-sanitizer"
-		export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}:log_path=$work/report-sanitizer" ;;
+	# (locals named apart from the caller's VAR, which printf -v sets at the end)
+	local _work=$1 _agent=${!2} _run _n
+	case "${ASAN_OPTIONS:-}" in *":log_path=$_work/report-sanitizer") ;; *)
+		export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}:log_path=$_work/report-sanitizer"
+		export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}:log_path=$_work/report-sanitizer" ;;
 	esac
 	[ -n "${AMP_AGENT_WRAPPER:-}" ] || return 0
-	n=$(find "$work" -maxdepth 1 -name 'run-agent.*' | wc -l)
-	run=$work/run-agent.$n
+	_n=$(find "$_work" -maxdepth 1 -name 'run-agent.*' | wc -l)
+	_run=$_work/run-agent.$_n
 	case "$AMP_AGENT_WRAPPER" in
 	valgrind*) printf '#!/bin/sh\nexec %s --log-file=%s "%s" "$@"\n' "$AMP_AGENT_WRAPPER" \
-		"$work/report-valgrind.%p" "$agent" >"$run" ;;
-	*) printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$AMP_AGENT_WRAPPER" "$agent" >"$run" ;;
+		"$_work/report-valgrind.%p" "$_agent" >"$_run" ;;
+	*) printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$AMP_AGENT_WRAPPER" "$_agent" >"$_run" ;;
 	esac
-	chmod +x "$run"
-	printf -v "$2" '%s' "$run"
+	chmod +x "$_run"
+	printf -v "$2" '%s' "$_run"
 }
 
 # amp_no_reports WORK [FILE...]: fails, printing them, if the agent left a sanitizer or valgrind report in
