@@ -11,7 +11,7 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev libmbe
 	python3-botocore python3-snappy openssl curl ca-certificates valgrind cppcheck prometheus-node-exporter faketime \
 	python3-seccomp systemd
 
-.PHONY: all build deps lint test test-valgrind test-store-forward test-unit test-asan test-integration test-integration-asan test-compat test-creds test-privs demo menuconfig clean
+.PHONY: all build deps lint test test-valgrind test-store-forward test-unit test-asan test-integration test-integration-asan test-integration-valgrind test-compat test-creds test-privs demo menuconfig clean
 
 all: build
 
@@ -69,9 +69,29 @@ test-asan:
 test-integration: build
 	tests/integration/e2e.sh $(BUILD)
 
-# The end-to-end test again with the sanitized agent: real TLS, HTTP and signing under ASan+UBSan.
+# Every integration test of the agent again with it built by clang with ASan+UBSan (LeakSanitizer included):
+# real TLS, HTTP, signing, credentials, store and forward (its overflow cases with a sanitized 4 KiB-ring
+# build), notify (without the RSS budget: ASan's shadow memory would break it), TLS refusals and
+# node_exporter compatibility. The first report stops the agent, and each script fails on any report, whatever
+# the agent's exit status (tests/integration/lib.sh: amp_agent_setup, amp_no_reports).
+ASAN_SMALLRING_BUILD ?= build-asan-smallring
+SANITIZER_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 test-integration-asan: test-asan
-	tests/integration/e2e.sh $(ASAN_BUILD)
+	CC=clang cmake -S . -B $(ASAN_SMALLRING_BUILD) -DBOARD=$(BOARD) -DAMP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+		-DAMP_BUILD_TESTS=OFF -DAMP_CONFIG_OVERRIDES="CONFIG_RING_BYTES=4096" $(CMAKE_FLAGS)
+	cmake --build $(ASAN_SMALLRING_BUILD) -j$(JOBS) --target amp-agent
+	@set -e; for t in e2e compat creds notify tls_refusals; do \
+		echo "== $$t.sh with the sanitized agent"; $(SANITIZER_ENV) tests/integration/$$t.sh $(ASAN_BUILD); \
+	done; \
+	echo "== store_forward.sh with the sanitized agent"; \
+	$(SANITIZER_ENV) tests/integration/store_forward.sh $(ASAN_BUILD) $(ASAN_SMALLRING_BUILD)
+
+# The end-to-end test with every run of the agent under valgrind memcheck (real TLS and SigV4 pushes into
+# Prometheus, the proxies, the refusals): any error or leak report fails it.
+VALGRIND_AGENT := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+test-integration-valgrind: build
+	AMP_AGENT_WRAPPER="$(VALGRIND_AGENT)" tests/integration/e2e.sh $(BUILD)
 
 # The unit tests under valgrind memcheck: any error or leak fails.
 test-valgrind: build
@@ -115,8 +135,9 @@ test-privs: build
 test-compat: build
 	tests/integration/compat.sh $(BUILD)
 
-test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-compat test-store-forward \
-	test-creds test-cross check-board-configs test-packaging test-notify fuzz-smoke test-tls test-privs test-memscan
+test: lint test-unit test-valgrind test-asan test-integration test-integration-asan test-integration-valgrind \
+	test-compat test-store-forward test-creds test-cross check-board-configs test-packaging test-notify fuzz-smoke \
+	test-tls test-privs test-memscan
 
 .PHONY: deps-cross cross test-cross check-board-configs board-configs test-packaging test-notify install clean-boards
 
@@ -229,7 +250,7 @@ menuconfig:
 	cmake --build $(BUILD) --target menuconfig
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(SMALLRING_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(ASAN_SMALLRING_BUILD) $(SMALLRING_BUILD) $(FUZZ_BUILD)
 
 # The benchmark of issue 7 (not part of `make test`): amp-agent against Debian's prometheus in agent mode
 # + prometheus-node-exporter, side by side on loopback; results in bench/results/ (bench/run.sh says how).

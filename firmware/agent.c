@@ -392,7 +392,11 @@ static int push_once(struct amp_push_result *res, bool *retry)
 			return rc;
 		}
 		t0 = port_monotonic_ms();
+		amp_ring_sending(src->ring, src->first_seq, src->first_seq + src->frames);
 		rc = amp_push_send(push, compressed_buf, zlen, res);
+		*retry = rc != AMP_OK && retryable(rc, res);
+		/* accepted or refused (and counted so below), whole: not dropped if pushed out meanwhile */
+		amp_ring_sent(src->ring, !*retry && batch->complete);
 		stats.push_seconds_last = (double)(port_monotonic_ms() - t0) / 1000.0;
 		stats.push_seconds_sum += stats.push_seconds_last;
 		stats.requests[amp_selfstats_class(res->status)]++;
@@ -407,7 +411,6 @@ static int push_once(struct amp_push_result *res, bool *retry)
 			batch_advance(src);
 			return AMP_OK;
 		}
-		*retry = retryable(rc, res);
 		if (!*retry) {
 			stats.dropped[res->status == 429 ? AMP_DROP_RATE_LIMITED : AMP_DROP_REJECTED] += batch->samples;
 			log_refused(res, batch->samples);

@@ -386,6 +386,9 @@ static size_t make_room(struct amp_ring *r, size_t need)
 		}
 		if (r->tail_seq < r->persisted_seq) {
 			r->spilled_samples += load_u32(r->buf + r->tail + 4);
+		} else if (r->tail_seq >= r->sending_first && r->tail_seq < r->sending_end) {
+			r->sending_dropped_frames++;
+			r->sending_dropped_samples += load_u32(r->buf + r->tail + 4);
 		} else {
 			r->dropped_frames++;
 			r->dropped_samples += load_u32(r->buf + r->tail + 4);
@@ -588,6 +591,23 @@ int64_t amp_ring_oldest_timestamp(const struct amp_ring *r)
 bool amp_ring_head_has(const struct amp_ring *r, amp_series_id id)
 {
 	return id < CONFIG_MAX_SERIES && bit_get(r->head_state.present, id);
+}
+
+void amp_ring_sending(struct amp_ring *r, uint64_t first_seq, uint64_t end_seq)
+{
+	r->sending_first = first_seq;
+	r->sending_end = end_seq;
+	r->sending_dropped_frames = 0;
+	r->sending_dropped_samples = 0;
+}
+
+void amp_ring_sent(struct amp_ring *r, bool accounted)
+{
+	if (!accounted) {
+		r->dropped_frames += r->sending_dropped_frames;
+		r->dropped_samples += r->sending_dropped_samples;
+	}
+	amp_ring_sending(r, 0, 0);
 }
 
 void amp_ring_release_before(struct amp_ring *r, uint64_t seq)

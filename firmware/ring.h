@@ -39,6 +39,9 @@ struct amp_ring {
 	uint64_t dropped_samples;
 	uint64_t persisted_seq;  /* frames below this are safe elsewhere (the spool): pushing them out loses nothing */
 	uint64_t spilled_samples; /* samples of such frames pushed out (not counted as dropped) */
+	uint64_t sending_first, sending_end; /* frames [first, end) are in a request in flight */
+	uint64_t sending_dropped_frames;     /* of those, pushed out during the request: dropped only if it */
+	uint64_t sending_dropped_samples;    /* did not deliver them (amp_ring_sent) */
 	uint64_t samples;        /* samples held */
 	struct amp_ring_codec head_state; /* after the newest frame: what the next frame is encoded against */
 	struct amp_ring_codec tail_state; /* before the oldest frame: where decoding starts */
@@ -64,6 +67,19 @@ unsigned amp_ring_frames(const struct amp_ring *r);
  * max_samples samples together.
  */
 unsigned amp_ring_frames_within(const struct amp_ring *r, unsigned max_frames, uint64_t max_samples);
+
+/*
+ * Frames [first_seq, end_seq) are in a request now in flight. A collection made meanwhile (the port's idle
+ * hook) may push them out of a full ring; they then count as dropped only when amp_ring_sent() says the
+ * request did not account for them, so that a frame is never both delivered and counted as dropped.
+ */
+void amp_ring_sending(struct amp_ring *r, uint64_t first_seq, uint64_t end_seq);
+
+/*
+ * The request in flight ended. `accounted`: the receiver accepted all of its frames' samples, or refused
+ * them and the caller counted them as refused; otherwise its frames pushed out meanwhile count as dropped.
+ */
+void amp_ring_sent(struct amp_ring *r, bool accounted);
 
 /* The oldest frame's timestamp; 0 when the ring is empty. */
 int64_t amp_ring_oldest_timestamp(const struct amp_ring *r);

@@ -17,6 +17,7 @@ trap 'amp_cleanup; [ -n "${AMP_KEEP:-}" ] || rm -rf "$work"' EXIT
 ne=$(command -v prometheus-node-exporter || command -v node_exporter) ||
 	{ echo "compat: prometheus-node-exporter is not installed (make deps)"; exit 1; }
 [ -x "$agent" ] || { echo "compat: no agent at $agent"; exit 1; }
+amp_agent_setup "$work" agent
 header=$build/generated/amp_config.h
 [ -f "$header" ] || { echo "compat: no $header"; exit 1; }
 
@@ -65,7 +66,7 @@ run_agent() {
 		printf '[remote_write]\nurl = http://127.0.0.1:9/api/v1/write\n'
 	} >"$work/$name.ini"
 	timeout 60 "$agent" -c "$work/$name.ini" --print >"$work/$name.amp" 2>"$work/$name.amp.log" ||
-		{ echo "compat: amp-agent --print failed:"; cat "$work/$name.amp.log"; return 1; }
+		{ echo "compat: amp-agent --print failed:"; cat "$work/$name.amp.log"; amp_no_reports "$work"; return 1; }
 }
 
 flags() {
@@ -206,3 +207,9 @@ for run in runs:
 print(f"compat: {passed} passed, {failed} failed")
 sys.exit(1 if failed or not passed else 0)
 PY
+rc=$?
+if ! amp_no_reports "$work" "$work"/*.amp.log; then
+	echo "compat: FAIL - a sanitizer or valgrind report from the agent"
+	rc=1
+fi
+exit "$rc"

@@ -20,6 +20,7 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; 
 json() { "$AMP_PY" -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 
 [ -x "$agent" ] || { echo "no agent at $agent"; exit 1; }
+amp_agent_setup "$work" agent
 # The agent must see only the variables each case gives it.
 for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 
@@ -267,6 +268,7 @@ sys.exit(found)
 PY
 check "no secret key, session token or authorization token in any output ($(tail -1 "$work/leaks.out"))" \
 	test "$(grep -c 'secret found' "$work/leaks.out")" -eq 0
+check "no sanitizer or valgrind report from the agent" amp_no_reports "$work" "$work"/*.out
 
 if [ "$failed" -ne 0 ]; then
 	for f in "$work"/*.out; do echo "--- $(basename "$f")"; tail -40 "$f"; done

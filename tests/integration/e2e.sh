@@ -21,6 +21,7 @@ session_token="e2eSessionToken$RANDOM$RANDOM"
 fixtures=$repo/tests/fixtures/proc
 
 [ -x "$agent" ] || { echo "no agent at $agent"; exit 1; }
+amp_agent_setup "$work" agent
 amp_make_certs "$work"
 prom_port=$(amp_free_port)
 proxy_port=$(amp_free_port)
@@ -166,6 +167,7 @@ for f in "$work"/*.out "$work/proxy.log"; do
 	fi
 done
 check "no secret key or session token in any output" test "$leaks" -eq 0
+check "no sanitizer or valgrind report from the agent" amp_no_reports "$work" "$work"/*.out
 
 if [ "$failed" -ne 0 ]; then
 	for f in "$work"/*.out; do echo "--- $(basename "$f")"; cat "$f"; done

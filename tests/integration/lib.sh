@@ -98,3 +98,55 @@ d = json.load(sys.stdin)
 for r in d["data"]["result"]:
     print(json.dumps(r["metric"], sort_keys=True), r["value"][1])'
 }
+
+# What a sanitizer or valgrind prints when it finds something (a report that went to an output file).
+AMP_REPORT_PATTERN='ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: UndefinedBehaviorSanitizer|ERROR SUMMARY: [1-9]'
+
+# amp_agent_setup WORK VAR: makes $VAR (the agent's path) the command that runs the agent in this test. A
+# sanitized build (make test-integration-asan) stops at its first ASan, UBSan or LeakSanitizer report; with
+# AMP_AGENT_WRAPPER set (e.g. "valgrind -q --error-exitcode=99 --leak-check=full") the agent runs under that
+# tool, through a script that execs it (the pid stays the agent's). Either writes its reports to
+# WORK/report-*.<pid>, which amp_no_reports checks: the exit status alone cannot tell a sanitizer's abort (or
+# valgrind's 99) from a failure the test expects, and some runs' exit status or output is not looked at.
+amp_agent_setup() {
+	# (locals named apart from the caller's VAR, which printf -v sets at the end)
+	local _work=$1 _agent=${!2} _run _n
+	case "${ASAN_OPTIONS:-}" in *":log_path=$_work/report-sanitizer") ;; *)
+		export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}:log_path=$_work/report-sanitizer"
+		export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}:log_path=$_work/report-sanitizer" ;;
+	esac
+	[ -n "${AMP_AGENT_WRAPPER:-}" ] || return 0
+	_n=$(find "$_work" -maxdepth 1 -name 'run-agent.*' | wc -l)
+	_run=$_work/run-agent.$_n
+	case "$AMP_AGENT_WRAPPER" in
+	valgrind*) printf '#!/bin/sh\nexec %s --log-file=%s "%s" "$@"\n' "$AMP_AGENT_WRAPPER" \
+		"$_work/report-valgrind.%p" "$_agent" >"$_run" ;;
+	*) printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$AMP_AGENT_WRAPPER" "$_agent" >"$_run" ;;
+	esac
+	chmod +x "$_run"
+	printf -v "$2" '%s' "$_run"
+}
+
+# amp_no_reports WORK [FILE...]: fails, printing them, if the agent left a sanitizer or valgrind report in
+# WORK (amp_agent_setup) or in one of the FILEs (its captured output).
+amp_no_reports() {
+	local work=$1 f found=0
+	shift
+	case "${AMP_AGENT_WRAPPER:-}" in valgrind*)
+		# with -q its logs are empty, but a log per run shows that the agent did run under it
+		compgen -G "$work/report-valgrind.*" >/dev/null || { echo "the agent never ran under valgrind"; found=1; } ;;
+	esac
+	for f in "$work"/report-*; do
+		[ -s "$f" ] || continue
+		echo "--- $(basename "$f"):"
+		head -n 80 "$f"
+		found=1
+	done
+	for f in "$@"; do
+		{ [ -f "$f" ] && grep -qE "$AMP_REPORT_PATTERN" "$f"; } || continue
+		echo "--- $(basename "$f"):"
+		grep -E -A 30 -m 1 "$AMP_REPORT_PATTERN" "$f"
+		found=1
+	done
+	return "$found"
+}

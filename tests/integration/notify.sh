@@ -13,6 +13,7 @@ budget=${2:-}
 work=$(mktemp -d /tmp/amp-notify.XXXXXX)
 trap 'amp_cleanup; [ -n "${AMP_KEEP:-}" ] || rm -rf "$work"' EXIT
 [ -x "$agent" ] || { echo "no agent at $agent"; exit 1; }
+amp_agent_setup "$work" agent
 amp_make_certs "$work"
 port=$(amp_free_port)
 amp_start_prometheus "$work" "$port" 120 || exit 1
@@ -42,6 +43,12 @@ if [ "${series:-0}" -ge 1 ]; then
 	echo "ok   - the agent's loop pushed to Prometheus while notifying"
 else
 	echo "FAIL - nothing from the agent's loop reached Prometheus"
+	rc=1
+fi
+if amp_no_reports "$work"; then
+	echo "ok   - no sanitizer or valgrind report from the agent"
+else
+	echo "FAIL - a sanitizer or valgrind report from the agent"
 	rc=1
 fi
 [ "$rc" -eq 0 ] && echo "notify: all checks passed" || echo "notify: FAILED"

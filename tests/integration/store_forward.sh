@@ -25,6 +25,9 @@ timeout 300 "$AMP_PY" "$here/fault_receiver.py" --port "$port" --control-port "$
 amp_pids+=($!)
 amp_wait_port "$cport" 30 || { echo "receiver did not start"; cat "$work/receiver.log"; exit 1; }
 
+amp_agent_setup "$work" agent
+[ -z "$small_agent" ] || amp_agent_setup "$work" small_agent
+
 ctl() { curl -sS --fail -X POST -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$cport$1" >/dev/null; }
 snapshot() { curl -sS --fail "http://127.0.0.1:$cport/samples" >"$1"; }
 
@@ -307,6 +310,8 @@ if [ -n "$small_agent" ]; then
 	check "the full spool is named in the log" grep -q "cannot append (no space left)" "$work/agent-g.log"
 	check "pushing resumed after the outage" grep -q "accepts samples again" "$work/agent-g.log"
 fi
+
+check "no sanitizer or valgrind report from the agent" amp_no_reports "$work" "$work"/agent-*.log
 
 if [ "$failed" -ne 0 ]; then
 	for f in "$work"/agent-*.log; do echo "--- $(basename "$f")"; tail -20 "$f"; done

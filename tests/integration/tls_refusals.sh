@@ -17,6 +17,7 @@ bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 [ -x "$agent" ] || { echo "no agent at $agent"; exit 1; }
+amp_agent_setup "$work" agent
 command -v faketime >/dev/null || { echo "faketime is needed (make deps)"; exit 1; }
 amp_make_certs "$work"
 
@@ -150,6 +151,8 @@ while True:
 ' "$port" "$work/server.pem" "$work/server.key" >"$work/stall-body.log" 2>&1 &
 amp_pids+=($!)
 gives_up "stalled body" stall-body "$port"
+
+check "no sanitizer or valgrind report from the agent" amp_no_reports "$work" "$work"/*.out
 
 echo "tls refusals: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

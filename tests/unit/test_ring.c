@@ -243,6 +243,55 @@ static void test_decode_refuses_k_out_of_range(void **state)
 	assert_int_equal(amp_ring_frame_decode(&c, frame, len, &ts, out, &count), AMP_ERR_INVALID);
 }
 
+/* Pushes a frame of 8 samples whose values change every time (so no frame codes smaller than another). */
+static void push_changing(int64_t ts)
+{
+	struct amp_frame_entry e[8];
+
+	for (unsigned i = 0; i < 8; i++) {
+		e[i].id = (amp_series_id)i;
+		e[i].value = (double)rand() / (double)RAND_MAX;
+	}
+	assert_int_equal(amp_ring_push(&ring, ts, e, 8), AMP_OK);
+}
+
+/*
+ * A frame pushed out of a full ring while a request carries it (a collection during a slow request) is
+ * counted as dropped only if that request did not deliver it: never both delivered and dropped.
+ */
+static void test_pushed_out_while_sending(void **state)
+{
+	static unsigned char storage[320];
+	int64_t ts = 0;
+
+	(void)state;
+	amp_ring_init(&ring, storage, sizeof(storage));
+	while (ring.dropped_frames == 0)
+		push_changing(ts++);
+	for (int delivered = 1; delivered >= 0; delivered--) {
+		uint64_t frames = ring.dropped_frames, samples = ring.dropped_samples;
+		uint64_t first = ring.tail_seq, out;
+
+		amp_ring_sending(&ring, first, first + 1);
+		push_changing(ts++);
+		out = ring.tail_seq - first; /* the frame in flight, and any others the new one needed room from */
+		assert_true(out >= 1);
+		assert_int_equal(ring.dropped_frames, frames + out - 1);
+		assert_int_equal(ring.dropped_samples, samples + 8 * (out - 1));
+		amp_ring_sent(&ring, delivered);
+		assert_int_equal(ring.dropped_frames, frames + out - (delivered ? 1 : 0));
+		assert_int_equal(ring.dropped_samples, samples + 8 * (out - (delivered ? 1 : 0)));
+	}
+	/* with no request in flight, the oldest frame pushed out counts at once */
+	{
+		uint64_t frames = ring.dropped_frames, first = ring.tail_seq;
+
+		push_changing(ts++);
+		assert_int_equal(ring.dropped_frames, frames + (ring.tail_seq - first));
+		assert_true(ring.tail_seq > first);
+	}
+}
+
 /* The point of the coding: unchanged values cost a bit, counters a byte or two. */
 static void test_compact(void **state)
 {
@@ -278,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_unsorted_and_oversized),
 		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_decode_refuses_k_out_of_range),
+		cmocka_unit_test(test_pushed_out_while_sending),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
