@@ -8,6 +8,7 @@ The second form (bench/run.sh with BENCH_ONLY=scaling) replaces only the scaling
 results.json, scaling.dat and the chart. SCALE_SERIES: the synthetic series counts run, "0 100 1000 10000".
 """
 import json
+import io
 import os
 import platform
 import re
@@ -380,6 +381,16 @@ def main():
     ir_cycle = None
     if cg["short"]["ir"] and cg["long"]["ir"] and cg["long"]["collections"] > cg["short"]["collections"]:
         ir_cycle = (cg["long"]["ir"] - cg["short"]["ir"]) / (cg["long"]["collections"] - cg["short"]["collections"])
+    # the peer: node_exporter's instructions per scrape (prometheus cannot run under callgrind: run.sh)
+    cgp, peer_ir_cycle = {}, None
+    for k in ("short", "long"):
+        path = os.path.join(work, "cgp-%s-ne.scrapes" % k)
+        with open(path) if os.path.exists(path) else io.StringIO("0") as f:
+            scrapes = int(f.read().strip() or 0)
+        cgp[k] = {"ir": callgrind_ir(os.path.join(work, "cgp-%s-ne.out" % k)), "collections": scrapes}
+    if cgp["short"]["ir"] and cgp["long"]["ir"] and cgp["long"]["collections"] > cgp["short"]["collections"]:
+        peer_ir_cycle = ((cgp["long"]["ir"] - cgp["short"]["ir"]) /
+                         (cgp["long"]["collections"] - cgp["short"]["collections"]))
 
     # the ring: the agent's stop message
     ring = None
@@ -435,6 +446,7 @@ def main():
 
     out = {"machine": machine(), "seconds": int(seconds), "interval": interval, "quick": quick,
            "usage": use, "traffic": net, "callgrind": cg, "ir_per_cycle": ir_cycle, "ring": ring,
+           "peer_callgrind": cgp, "peer_ir_per_cycle": peer_ir_cycle,
            "drain": drain, "backlog_target": int(backlog), "scaling": sc,
            "sizes": sizes, "targets": targets}
     with open(os.path.join(res, "results.json"), "w") as f:
@@ -479,8 +491,10 @@ def main():
     if "aarch64" in sizes:
         L.append("| binary size, stripped, KiB (aarch64-gateway board, MinSizeRel, %s) | %.0f | not built | — |" % (
             "shared libraries" if sizes.get("aarch64_link", "dynamic") == "dynamic" else "static", sizes["aarch64"] / MIB))
-    L.append("| instructions per collection+push cycle (callgrind) | %s | not measured | — |" %
-             ("{:,.0f}".format(ir_cycle) if ir_cycle else "—"))
+    L.append("| instructions per collection+push cycle (callgrind) | %s | %s | %s |" % (
+        "{:,.0f}".format(ir_cycle) if ir_cycle else "—",
+        "at least {:,.0f} (node_exporter's scrape alone)".format(peer_ir_cycle) if peer_ir_cycle else "not measured",
+        "more than %.1fx" % (peer_ir_cycle / ir_cycle) if ir_cycle and peer_ir_cycle else "—"))
     if ring:
         L.append("| bytes per sample held in the ring | %.2f | WAL on disk | — |" % ring["bytes_per_sample"])
     if drain:
@@ -507,7 +521,11 @@ def main():
              "amp-agent's `ca_file` names the one test CA, as a user names Amazon's root CA instead of the "
              "system bundle. CPU is the steady rate over the sampled span (utime+stime, 10 ms ticks). "
              "Instructions per cycle: two callgrind runs of the agent at a 1 s interval of different length; "
-             "the difference of their instructions over the difference of their collections. The ring figure "
+             "the difference of their instructions over the difference of their collections. The peer's: "
+             "valgrind 3.19's callgrind aborts on prometheus's signal handling (an assertion on Go's "
+             "preemption signals; GODEBUG=asyncpreemptoff=1 makes it rarer, not reproducible), so only "
+             "node_exporter is measured, under callgrind and scraped by curl 5 and 15 times: a lower bound "
+             "of the peer's cycle, without prometheus's scrape, WAL and remote write. The ring figure "
              "is the agent's own stop message after 30 s with no receiver. The backlog: the agent collects "
              "every 100 ms (the fastest interval) while its receiver is down, so %s collections (one hour at "
              "5 s) are made in %s s; the time is from the receiver coming up (the agent's retry backoff "
