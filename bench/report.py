@@ -53,17 +53,24 @@ def traffic(stats):
     return out
 
 
-def usage(series, clk):
+def usage(series, clk, single_threaded=False):
+    """single_threaded: CPU from the thread's run time in ns (exact), not from 10 ms ticks."""
     half = series[len(series) // 2:]
     span = series[-1]["t"] - series[0]["t"]
+    if single_threaded and "cpu_ns" in series[0]:
+        cpu = (series[-1]["cpu_ns"] - series[0]["cpu_ns"]) / 1e9
+        cpu_total = series[-1]["cpu_ns"] / 1e9
+    else:
+        cpu = (series[-1]["cpu"] - series[0]["cpu"]) / clk
+        cpu_total = series[-1]["cpu"] / clk
     return {
         "peak_rss_kib": max(p["hwm"] for p in series),
         "steady_rss_kib": statistics.median(p["rss"] for p in half),
         "peak_pss_kib": max(p["pss"] for p in series),
         "steady_pss_kib": statistics.median(p["pss"] for p in half),
         # the steady rate over the sampled span (the start-up before the first sample is left out)
-        "cpu_s_per_hour": (series[-1]["cpu"] - series[0]["cpu"]) / clk / max(span, 1e-9) * 3600,
-        "cpu_s_total": series[-1]["cpu"] / clk,
+        "cpu_s_per_hour": cpu / max(span, 1e-9) * 3600,
+        "cpu_s_total": cpu_total,
     }
 
 
@@ -370,7 +377,8 @@ def main():
     series = [int(v) for v in (sys.argv[7] if len(sys.argv) > 7 else "0 100 1000 10000").split()]
     side = load(os.path.join(work, "side.json"))
     clk = side["clk_tck"]
-    use = {k: usage(v, clk) for k, v in side["groups"].items()}
+    # amp-agent is one thread: its run time in ns; the peer's Go threads come and go: ticks of all of them
+    use = {k: usage(v, clk, single_threaded=k in ("dyn", "static")) for k, v in side["groups"].items()}
     net = {k: traffic(load(os.path.join(work, k + ".json"))) for k in ("dyn", "static", "peer")}
 
     # callgrind: steady instructions per cycle from two runs of different length
@@ -519,7 +527,7 @@ def main():
              "amp-agent's SigV4 headers (`Authorization`, `X-Amz-Date`, and `X-Amz-Security-Token` with temporary credentials: a few hundred bytes to about 1.3 KB per request) are not in its HTTP bytes. The peer's "
              "memory and CPU are prometheus's and node_exporter's added (VmHWM summed over the two). "
              "amp-agent's `ca_file` names the one test CA, as a user names Amazon's root CA instead of the "
-             "system bundle. CPU is the steady rate over the sampled span (utime+stime, 10 ms ticks). "
+             "system bundle. CPU is the steady rate over the sampled span: amp-agent's (one thread) from its run time in ns (/proc/PID/task/*/schedstat), the peer's from utime+stime in 10 ms ticks (its threads come and go; hundreds of ticks). "
              "Instructions per cycle: two callgrind runs of the agent at a 1 s interval of different length; "
              "the difference of their instructions over the difference of their collections. The peer's: "
              "valgrind 3.19's callgrind aborts on prometheus's signal handling (an assertion on Go's "

@@ -231,7 +231,8 @@ static bool encode_metadata(pb_ostream_t *stream, const pb_field_t *field, void 
  * stopped. Walking the frames again from their start would decode every series before that once per
  * request and pass (quadratic in the series), so the walk is kept where the last request stopped, on the
  * first series it left out: valid while the batch is the same frames of the same ring and goes on at that
- * series (not after a failed request, which is sent again from its own first series).
+ * series (not after a failed request, which is sent again from its own first series). The frames keep the
+ * stamps the first request's restamp gave them, so every request of a collection carries the same one.
  */
 static struct {
 	const struct amp_ring *ring;
@@ -243,7 +244,7 @@ static struct {
 
 static bool can_resume(const struct walk *w, const struct amp_encoder_batch *b)
 {
-	return resume.valid && b->first_series > 0 && b->restamp == NULL && resume.ring == b->ring &&
+	return resume.valid && b->first_series > 0 && resume.ring == b->ring &&
 	       resume.tail_seq == b->ring->tail_seq && resume.frames == b->frame_count &&
 	       resume.series == b->first_series && w->ring.series == b->first_series;
 }

@@ -256,24 +256,24 @@ static void test_split_by_buffer_and_sample_limit(void **state)
 	assert_int_equal(amp_encoder_encode(&batch, out, sizeof(out), &len), AMP_ERR_NOTFOUND);
 }
 
-static int restamp_as_is(int64_t *timestamp_ms)
-{
-	(void)timestamp_ms;
-	return AMP_OK;
-}
-
 /*
  * A batch sent as several requests: each request continuing where the last stopped (the walk resumed)
- * is byte for byte the one encoded from scratch (a restamp hook turns resuming off), and a request sent
- * again after a failure (same first series) is the same bytes too.
+ * is byte for byte the one encoded from scratch, and a request sent again after a failure (same first
+ * series) is the same bytes too.
  */
 static void test_continued_requests_match_fresh_ones(void **state)
 {
-	static uint8_t fresh[4096], again[4096];
+	enum { MAX_REQUESTS = 16 };
+	static uint8_t fresh[MAX_REQUESTS][4096], again[4096];
+	static size_t fresh_len[MAX_REQUESTS];
+	static amp_series_id fresh_first[MAX_REQUESTS];
+	static uint8_t other_storage[4096];
+	static struct amp_ring other;
+	struct amp_encoder_batch other_batch;
 	struct amp_frame_entry e[40];
 	char cpu[8];
-	size_t len, fresh_len, again_len;
-	unsigned requests = 0;
+	size_t len, again_len;
+	unsigned requests = 0, n;
 
 	(void)state;
 	for (unsigned i = 0; i < 40; i++) {
@@ -288,31 +288,48 @@ static void test_continued_requests_match_fresh_ones(void **state)
 	}
 	fill_batch();
 	batch.max_samples = 22;
+	/* another ring, sent whole: encoding it leaves nothing to resume */
+	amp_ring_init(&other, other_storage, sizeof(other_storage));
+	assert_int_equal(amp_ring_push(&other, 1000, e, 1), AMP_OK);
+	other_batch = batch;
+	other_batch.ring = &other;
+	other_batch.frame_count = 1;
+	other_batch.max_samples = 0;
+
+	/* each request from scratch */
+	for (n = 0; n < MAX_REQUESTS; n++) {
+		fresh_first[n] = batch.first_series;
+		assert_int_equal(amp_encoder_encode(&other_batch, again, sizeof(again), &again_len), AMP_OK);
+		assert_true(other_batch.complete);
+		assert_int_equal(amp_encoder_encode(&batch, fresh[n], sizeof(fresh[n]), &fresh_len[n]), AMP_OK);
+		if (batch.complete)
+			break;
+		batch.first_series = batch.next_series;
+	}
+	assert_true(n >= 3 && n < MAX_REQUESTS);
+	/* the same requests, each continuing the last; each sent twice (a retry starts over) */
+	batch.first_series = 0;
 	for (;;) {
 		amp_series_id first = batch.first_series;
 		int complete;
 		amp_series_id next;
 
 		assert_int_equal(amp_encoder_encode(&batch, out, sizeof(out), &len), AMP_OK);
+		assert_int_equal(first, fresh_first[requests]);
+		assert_int_equal(len, fresh_len[requests]);
+		assert_memory_equal(out, fresh[requests], len);
 		complete = batch.complete;
 		next = batch.next_series;
-		/* the same request from scratch */
-		batch.restamp = restamp_as_is;
-		assert_int_equal(amp_encoder_encode(&batch, fresh, sizeof(fresh), &fresh_len), AMP_OK);
-		batch.restamp = NULL;
-		assert_int_equal(len, fresh_len);
-		assert_memory_equal(out, fresh, len);
-		/* and sent again, as after a failed request */
 		assert_int_equal(amp_encoder_encode(&batch, again, sizeof(again), &again_len), AMP_OK);
-		assert_int_equal(len, again_len);
-		assert_memory_equal(out, again, len);
-		assert_int_equal(batch.first_series, first);
+		assert_int_equal(again_len, len);
+		assert_memory_equal(again, out, len);
 		requests++;
 		if (complete)
 			break;
+		/* the retry above started over and stopped at next again: the next request continues from it */
 		batch.first_series = next;
 	}
-	assert_true(requests >= 4);
+	assert_int_equal(requests, n + 1);
 }
 
 int main(void)
