@@ -140,8 +140,20 @@ else
 fi
 echo "note - running as $who: uid $uid, gid $gid"
 
-work=$(mktemp -d "$build/privs.XXXXXX")
-trap 'amp_cleanup; [ -n "${AMP_KEEP:-}" ] || rm -rf "$work"' EXIT
+# The unit hides /tmp, /var/tmp, /home, /root and /run/user from the agent (PrivateTmp=, ProtectHome=): a
+# checkout or build there would vanish inside the sandbox. So what the sandbox runs (the agent, these
+# scripts, the unit) and its files (configuration, CA, state, notify socket) are staged under /var/lib,
+# where the unit keeps its StateDirectory, and removed at exit.
+stage=$(mktemp -d /var/lib/amp-privs.XXXXXX)
+trap 'amp_cleanup; [ -n "${AMP_KEEP:-}" ] || rm -rf "$stage"' EXIT
+mkdir -p "$stage/tests/integration" "$stage/boards/common" "$stage/bin" "$stage/work"
+cp "$here/privs.sh" "$here/privs_sandbox.py" "$here/privs_probe.py" "$here/lib.sh" "$stage/tests/integration/"
+cp "$unit" "$stage/boards/common/"
+cp "$agent" "$stage/bin/amp-agent"
+chmod -R a+rX "$stage"
+boxed=$stage/tests/integration  # the scripts the sandbox runs
+agent=$stage/bin/amp-agent
+work=$stage/work
 chmod 0755 "$work"  # the user must reach the configuration, the CA and the notify socket
 amp_make_certs "$work"
 chmod 0644 "$work/ca.pem"
@@ -200,18 +212,18 @@ write_config down.ini "https://localhost:$down_port/api/v1/write" privs-spooled
 # of the chain (env, unshare, privs.sh --inside, setpriv, privs_sandbox.py) replaces the process: CMD keeps
 # the pid, as a service's main process does.
 env0=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
-box=(unshare --mount --uts --propagation private -- "$here/privs.sh" --inside "$state" "$uid" "$gid" --)
+box=(unshare --mount --uts --propagation private -- "$boxed/privs.sh" --inside "$state" "$uid" "$gid" --)
 # the same user without the sandbox (the control)
 unconfined=("${env0[@]}" setpriv --reuid="$uid" --regid="$gid" --clear-groups --)
 
 # --- 3. The sandbox forbids what the user could do without it -----------------------------------------
-timeout 60 "${unconfined[@]}" "$AMP_PY" "$here/privs_probe.py" unconfined "$state" "$work/outside" "$umask_unit" \
+timeout 60 "${unconfined[@]}" "$AMP_PY" "$boxed/privs_probe.py" unconfined "$state" "$work/outside" "$umask_unit" \
 	>"$work/probe-unconfined.out" 2>&1
 rc=$?
 cat "$work/probe-unconfined.out"
 check "the probes succeed for the user without the sandbox (rc $rc)" test "$rc" -eq 0 -a -e "$work/outside/x"
 rm -f "$work/outside/x"
-timeout 60 "${env0[@]}" "${box[@]}" "$AMP_PY" "$here/privs_probe.py" sandboxed "$state" "$work/outside" "$umask_unit" \
+timeout 60 "${env0[@]}" "${box[@]}" "$AMP_PY" "$boxed/privs_probe.py" sandboxed "$state" "$work/outside" "$umask_unit" \
 	>"$work/probe-sandboxed.out" 2>&1
 rc=$?
 cat "$work/probe-sandboxed.out"
