@@ -267,35 +267,18 @@ int port_random(void *buf, size_t len)
 	return AMP_OK;
 }
 
-int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
+/*
+ * Reads until EOF or `len` bytes: with pread() from `at`, or with read() from the file's position when
+ * `at` is negative. *got gets the bytes read, also on error. Returns 0 or AMP_ERR_IO.
+ */
+static int read_fully(int fd, char *buf, size_t len, off_t at, size_t *got)
 {
-	int fd;
-	size_t used = 0;
+	size_t done = 0;
 	int rc = AMP_OK;
 
-	*len = 0;
-	if (cap == 0)
-		return AMP_ERR_FULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR ? AMP_ERR_NOTFOUND : AMP_ERR_IO;
-	/* /proc files report size 0 and must be read until EOF in one pass for a consistent snapshot. */
-	for (;;) {
-		ssize_t n;
+	while (done < len) {
+		ssize_t n = at < 0 ? read(fd, buf + done, len - done) : pread(fd, buf + done, len - done, at + (off_t)done);
 
-		if (used == cap - 1) {
-			char extra;
-
-			n = read(fd, &extra, 1);
-			if (n > 0)
-				rc = AMP_ERR_FULL;
-			else if (n < 0 && errno == EINTR)
-				continue;
-			else if (n < 0)
-				rc = AMP_ERR_IO;
-			break;
-		}
-		n = read(fd, buf + used, cap - 1 - used);
 		if (n == 0)
 			break;
 		if (n < 0) {
@@ -304,7 +287,38 @@ int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
 			rc = AMP_ERR_IO;
 			break;
 		}
-		used += (size_t)n;
+		done += (size_t)n;
+	}
+	*got = done;
+	return rc;
+}
+
+int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
+{
+	int fd;
+	size_t used = 0;
+	int rc;
+
+	*len = 0;
+	if (cap == 0)
+		return AMP_ERR_FULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? AMP_ERR_NOTFOUND : AMP_ERR_IO;
+	/* /proc files report size 0 and must be read until EOF in one pass for a consistent snapshot. */
+	rc = read_fully(fd, buf, cap - 1, -1, &used);
+	if (rc == AMP_OK && used == cap - 1) {
+		/* full: one byte more says whether the file was larger */
+		char extra;
+		ssize_t n;
+
+		do
+			n = read(fd, &extra, 1);
+		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			rc = AMP_ERR_FULL;
+		else if (n < 0)
+			rc = AMP_ERR_IO;
 	}
 	close(fd);
 	buf[used] = '\0';
@@ -351,27 +365,13 @@ int port_file_append(const char *path, const void *data, size_t len, int sync)
 int port_file_read_at(const char *path, uint64_t offset, void *buf, size_t len, size_t *got)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t done = 0;
-	int rc = AMP_OK;
+	int rc;
 
 	*got = 0;
 	if (fd < 0)
 		return errno_to_amp(errno);
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(offset + done));
-
-		if (n == 0)
-			break;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = AMP_ERR_IO;
-			break;
-		}
-		done += (size_t)n;
-	}
+	rc = read_fully(fd, buf, len, (off_t)offset, got);
 	close(fd);
-	*got = done;
 	return rc;
 }
 
