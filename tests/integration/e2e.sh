@@ -10,10 +10,6 @@ agent=$(cd "${1:-$repo/build}" && pwd)/amp-agent
 
 work=$(mktemp -d /tmp/amp-e2e.XXXXXX)
 trap 'amp_cleanup; [ -n "${AMP_KEEP:-}" ] || rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { echo "ok   - $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 access_key=AKIDEXAMPLEE2E
 secret_key="e2eSecret/K7MDENG+bPxRfiCYEXAMPLEKEY$RANDOM"

@@ -9,6 +9,13 @@ AMP_PY=/usr/bin/python3   # Debian's python: it has python3-botocore; a pyenv on
 
 amp_pids=()
 
+# The checks of a test script: `ok WHAT`, `bad WHAT`, `check WHAT CMD ARGS` (ok when CMD succeeds); the
+# script prints "$passed passed, $failed failed" at its end and fails when $failed is not 0.
+passed=0 failed=0
+ok() { echo "ok   - $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
 # amp_alive PID: running (a zombie, dead but not yet waited for, is not)
 amp_alive() {
 	local st

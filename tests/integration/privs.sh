@@ -75,10 +75,6 @@ fi
 
 build=$(cd "${1:-$repo/build}" && pwd)
 agent=$build/amp-agent
-passed=0 failed=0
-ok() { echo "ok   - $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 [ -x "$agent" ] || { echo "no agent at $agent"; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "privs.sh needs root: it builds mount namespaces and changes user"; exit 1; }

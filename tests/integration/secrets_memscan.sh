@@ -14,10 +14,6 @@ agent=$(cd "${1:-$repo/build}" && pwd)/amp-agent
 
 work=$(mktemp -d /tmp/amp-memscan.XXXXXX)
 trap 'amp_cleanup; [ -n "${AMP_KEEP:-}" ] || rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { echo "ok   - $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 [ -x "$agent" ] || { echo "no agent at $agent"; exit 1; }
 for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done

@@ -13,10 +13,6 @@ small_agent=${2:+$(cd "$2" && pwd)/amp-agent}
 
 work=$(mktemp -d /tmp/amp-sf.XXXXXX)
 trap 'amp_cleanup; [ -n "${AMP_KEEP:-}" ] || rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { echo "ok   - $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 port=$(amp_free_port)
 cport=$(amp_free_port)

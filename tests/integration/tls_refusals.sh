@@ -11,10 +11,6 @@ agent=$(cd "${1:-$repo/build}" && pwd)/amp-agent
 
 work=$(mktemp -d /tmp/amp-tls.XXXXXX)
 trap 'amp_cleanup; [ -n "${AMP_KEEP:-}" ] || rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { echo "ok   - $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL - $1"; failed=$((failed + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 [ -x "$agent" ] || { echo "no agent at $agent"; exit 1; }
 amp_agent_setup "$work" agent
