@@ -65,17 +65,3 @@ const struct amp_spool_stats *amp_spool_stats(void)
 {
 	return &no_stats;
 }
-
-/* The records' checksum is part of the format, whether or not this build writes any. */
-uint32_t amp_spool_crc32(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint32_t crc = 0xffffffffu;
-
-	while (len-- > 0) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc & 1u) ? 0xedb88320u ^ (crc >> 1) : crc >> 1;
-	}
-	return crc ^ 0xffffffffu;
-}
