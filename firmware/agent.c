@@ -751,6 +751,7 @@ int amp_agent_reload(const struct amp_config *cfg)
 	collect_ctx.textfile_dir = cfg->textfile_dir;
 	collect_ctx.synthetic_series = cfg->synthetic_series;
 	collect_ctx.filesystem = &cfg->filesystem;
+	port_files_forget(); /* procfs and sysfs may name other trees now */
 	AMP_LOG_I("agent", "%s: configuration reloaded%s", cfg->source,
 		  labels_change && prev_active ? " (buffered samples keep the labels they were collected with)" : "");
 	return AMP_OK;

@@ -72,6 +72,13 @@ int port_random(void *buf, size_t len);
 int port_read_file(const char *path, char *buf, size_t cap, size_t *len);
 
 /*
+ * Lets go of what the port holds to make port_read_file cheaper (the POSIX port keeps the /proc and /sys
+ * directories open: port/posix/port_dircache.h), so the next reads look every path up afresh. A reload
+ * calls it: the files to read may have changed.
+ */
+void port_files_forget(void);
+
+/*
  * Files the spool writes (append-only, flash-friendly). port_file_append opens `path` (creating it with
  * mode 0600), appends all of `data`, and with `sync` flushes it to the device (fdatasync) before closing.
  * Returns 0, AMP_ERR_NOTFOUND (no such directory), AMP_ERR_FULL (no space: ENOSPC/EDQUOT) or AMP_ERR_IO

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "port.h"
 #include "error.h"
+#include "port_dircache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -302,7 +303,7 @@ int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
 	*len = 0;
 	if (cap == 0)
 		return AMP_ERR_FULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = port_dircache_open(path);
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR ? AMP_ERR_NOTFOUND : AMP_ERR_IO;
 	/* /proc files report size 0 and must be read until EOF in one pass for a consistent snapshot. */
@@ -324,6 +325,11 @@ int port_read_file(const char *path, char *buf, size_t cap, size_t *len)
 	buf[used] = '\0';
 	*len = used;
 	return rc;
+}
+
+void port_files_forget(void)
+{
+	port_dircache_forget();
 }
 
 static int errno_to_amp(int e)
