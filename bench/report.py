@@ -212,7 +212,7 @@ def scaling_md(sc):
          "cycle is a collection and its push (a batch deadline of half the interval sends each collection in "
          "requests of its own, of at most max_samples_per_send = 2000 samples; above 1,250 series the "
          "callgrind runs' interval and length grow in proportion, so that a cycle under callgrind still "
-         "ends before the next). CPU: the agent's own CPU time (/proc/PID/schedstat, ns) over the "
+         "ends before the next). CPU: the agent's CPU time (its threads' /proc/PID/task/*/schedstat, ns) over the "
          "collections of a steady span after 5 s of start-up. Peak RSS: VmHWM at the end of that span (it "
          "includes the ring pages the span's frames reached, so it also grows with the span).",
          "",
@@ -527,7 +527,7 @@ def main():
              "amp-agent's SigV4 headers (`Authorization`, `X-Amz-Date`, and `X-Amz-Security-Token` with temporary credentials: a few hundred bytes to about 1.3 KB per request) are not in its HTTP bytes. The peer's "
              "memory and CPU are prometheus's and node_exporter's added (VmHWM summed over the two). "
              "amp-agent's `ca_file` names the one test CA, as a user names Amazon's root CA instead of the "
-             "system bundle. CPU is the steady rate over the sampled span: amp-agent's (one thread) from its run time in ns (/proc/PID/task/*/schedstat), the peer's from utime+stime in 10 ms ticks (its threads come and go; hundreds of ticks). "
+             "system bundle. CPU is the steady rate over the sampled span: amp-agent's (its thread and its statfs helper thread) from their run time in ns (/proc/PID/task/*/schedstat), the peer's from utime+stime in 10 ms ticks (its threads come and go; hundreds of ticks). "
              "Instructions per cycle: two callgrind runs of the agent at a 1 s interval of different length; "
              "the difference of their instructions over the difference of their collections. The peer's: "
              "valgrind 3.19's callgrind aborts on prometheus's signal handling (an assertion on Go's "

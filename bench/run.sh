@@ -106,11 +106,12 @@ scale_config() {
 	printf '\n[collectors]\nsynthetic_series = %s\n' "$3" >>"$1"
 }
 
-# proc_snapshot PID: wall time (ms), CPU time (ns, /proc/PID/schedstat: the agent is one thread; its
-# statfs helper process is not counted, as in the main figures), utime+stime (ticks), VmHWM, VmRSS (KiB)
+# proc_snapshot PID: wall time (ms), CPU time (ns, /proc/PID/task/*/schedstat: the agent's thread and its
+# statfs helper thread), utime+stime (ticks), VmHWM, VmRSS (KiB)
 proc_snapshot() {
-	local ns rest
-	read -r ns rest <"/proc/$1/schedstat" || return 1
+	local ns
+	ns=$(cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { if (NR) print s }')
+	[ -n "$ns" ] || return 1
 	echo "$(date +%s%3N) $ns $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat")" \
 		"$(awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 } END { print h, r }' "/proc/$1/status")"
 }

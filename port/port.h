@@ -214,17 +214,16 @@ struct port_statfs_info {
 	uint64_t ffree;
 };
 
-/* Most helpers the port abandons to stuck mounts before port_statfs refuses to fork another. */
+/* Most helpers the port abandons to stuck mounts before port_statfs refuses to start another. */
 #define PORT_STATFS_MAX_STUCK 16
 
 /*
- * statfs(2) of `path`, run in a helper process so that a dead network mount, where statfs sleeps
- * uninterruptibly, cannot hold the caller past `timeout_ms`. The helper is forked at first use and
- * answers over a socket; one that misses the deadline is killed and abandoned (a new one is forked at
- * the next call), and `path` stays stuck until that helper has really exited: until then calls for
- * it fail at once, without waiting. Returns 0, AMP_ERR_TIMEOUT (no answer in time, or still stuck),
- * AMP_ERR_NOTFOUND, AMP_ERR_FULL (path too long, or PORT_STATFS_MAX_STUCK helpers still stuck) or
- * AMP_ERR_IO.
+ * statfs(2) of `path`, run in a helper (the POSIX port: a thread) so that a dead network mount, where
+ * statfs sleeps until the server answers, cannot hold the caller past `timeout_ms`. The helper starts at
+ * first use; one that misses the deadline is abandoned (a new one starts at the next call), and `path`
+ * stays stuck until that helper's statfs has returned: until then calls for it fail at once, without
+ * waiting. Returns 0, AMP_ERR_TIMEOUT (no answer in time, or still stuck), AMP_ERR_NOTFOUND,
+ * AMP_ERR_FULL (path too long, or PORT_STATFS_MAX_STUCK helpers still stuck) or AMP_ERR_IO.
  */
 int port_statfs(const char *path, struct port_statfs_info *out, uint32_t timeout_ms);
 
