@@ -227,7 +227,7 @@ fuzz-run:
 test-tls: build
 	tests/integration/tls_refusals.sh $(BUILD)
 
-.PHONY: fuzz fuzz-build fuzz-smoke fuzz-run test-tls
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-run test-tls hot-text
 
 # Secrets wiped when replaced, in a real run: the agent's memory scanned between AWS IoT credential rotations
 # and after a SIGHUP reload, for older sets and the device key's text (tests/integration/secrets_memscan.sh).
@@ -259,6 +259,9 @@ BENCH_DEB_PACKAGES := gnuplot-nox prometheus prometheus-node-exporter valgrind p
 .PHONY: bench bench-quick bench-deps clean-bench
 bench-deps:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_DEB_PACKAGES)"
+# The code the agent runs, laid out together (boards/common/hot-text.ld; commit what it writes).
+hot-text:
+	boards/hot-text.sh
 bench: bench-deps
 	bench/run.sh
 bench-quick: bench-deps
