@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -99,6 +101,12 @@ static int connect_one(const struct addrinfo *ai, uint32_t timeout_ms, int *out_
 		goto fail;
 	}
 connected:
+	/*
+	 * No Nagle: a request is written as several TLS records (headers, body), and with Nagle the last
+	 * waited for the receiver's delayed ACK of the first, 40 ms a request. A backlog of 185 requests took
+	 * 8 s to drain on loopback for that alone.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	*out_fd = fd;
 	return AMP_OK;
 fail:

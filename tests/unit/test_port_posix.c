@@ -1,4 +1,4 @@
-/* Tests of the POSIX port's file access: whole-file reads and heap-free directory listing. */
+/* Tests of the POSIX port's file access (whole-file reads, heap-free directory listing) and its TCP connections. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -117,11 +121,36 @@ static void test_dir_list(void **state)
 	assert_int_equal(port_dir_list(path, count_entry, &l), AMP_ERR_NOTFOUND);
 }
 
+/* A connection has Nagle off: a request's last TLS record must not wait for the receiver's delayed ACK. */
+static void test_tcp_nodelay(void **state)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(a);
+	struct port_socket s;
+	int listener, nodelay = 0;
+	socklen_t olen = sizeof(nodelay);
+
+	(void)state;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	listener = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(listener >= 0);
+	assert_int_equal(bind(listener, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(listener, 1), 0);
+	assert_int_equal(getsockname(listener, (struct sockaddr *)&a, &alen), 0);
+	port_socket_init(&s);
+	assert_int_equal(port_tcp_connect(&s, "127.0.0.1", ntohs(a.sin_port), 2000), AMP_OK);
+	assert_int_equal(getsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &olen), 0);
+	assert_int_not_equal(nodelay, 0);
+	port_tcp_close(&s);
+	close(listener);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_list, setup, teardown),
+		cmocka_unit_test(test_tcp_nodelay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
