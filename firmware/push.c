@@ -1,5 +1,6 @@
 /* Push: one request at a time on a kept-alive connection; headers signed exactly as they are sent. */
 #include "push.h"
+#include "zero.h"
 #include "clock.h"
 #include "http_client.h"
 #include "log.h"
@@ -14,7 +15,7 @@
 
 void amp_push_init(struct amp_push *p)
 {
-	memset(p, 0, sizeof(*p));
+	amp_zero(p, sizeof(*p));
 	amp_tls_init(&p->conn);
 	amp_creds_init(&p->creds);
 }
