@@ -16,7 +16,11 @@
 #define DIRCACHE_PROC_MAGIC 0x9fa0
 #define DIRCACHE_SYSFS_MAGIC 0x62656572
 
-/* A slot's fd when it holds no handle: the directory is on another file system, or it is not there. */
+/*
+ * A slot's fd when it holds no handle (the directory is on another file system), and what a lookup of a
+ * directory that is not there returns. A missing directory takes no slot: it may be made any time
+ * (~/.aws for a credentials file), and it must be seen at once.
+ */
 #define DIRCACHE_PLAIN (-1)
 #define DIRCACHE_ABSENT (-2)
 
@@ -24,7 +28,7 @@ struct dircache_slot {
 	uint32_t hash;  /* FNV-1a of the directory's path, to skip most comparisons */
 	uint32_t off;   /* its path in dircache_paths, NUL-terminated */
 	uint32_t len;
-	int fd;         /* an O_PATH handle, DIRCACHE_PLAIN or DIRCACHE_ABSENT */
+	int fd;         /* an O_PATH handle or DIRCACHE_PLAIN */
 };
 
 #if CONFIG_PORT_DIR_CACHE_SLOTS > 0
@@ -101,22 +105,31 @@ static struct dircache_slot *dircache_find(const char *dir, size_t len, uint32_t
 	return NULL;
 }
 
-/* A new slot for the directory `dir` (len bytes of a longer path), or NULL when the cache is full. */
-static struct dircache_slot *dircache_add(const char *dir, size_t len, uint32_t hash)
+/*
+ * A new slot for the directory `dir` (len bytes of a longer path); NULL when the cache is full, and when
+ * the directory is not there (*absent is then set).
+ */
+static struct dircache_slot *dircache_add(const char *dir, size_t len, uint32_t hash, bool *absent)
 {
 	struct dircache_slot *s;
 	char *copy;
+	int fd;
 
 	if (dircache_used >= CONFIG_PORT_DIR_CACHE_SLOTS || len + 1 > sizeof(dircache_paths) - dircache_paths_used)
 		return NULL;
-	s = &dircache_slots[dircache_used];
 	copy = dircache_paths + dircache_paths_used;
 	memcpy(copy, dir, len);
 	copy[len] = '\0';
+	fd = dircache_open_dir(copy);
+	if (fd == DIRCACHE_ABSENT) {
+		*absent = true;
+		return NULL;
+	}
+	s = &dircache_slots[dircache_used];
 	s->hash = hash;
 	s->off = (uint32_t)dircache_paths_used;
 	s->len = (uint32_t)len;
-	s->fd = dircache_open_dir(copy);
+	s->fd = fd;
 	dircache_used++;
 	dircache_paths_used += len + 1;
 	return s;
@@ -133,8 +146,9 @@ static int dircache_recheck(struct dircache_slot *s)
 	int fd = dircache_open_dir(dircache_paths + s->off);
 
 	if (fd < 0) {
+		/* gone, or elsewhere now: read by its whole path until the handles are let go */
 		close(s->fd);
-		s->fd = fd;
+		s->fd = DIRCACHE_PLAIN;
 		return 0;
 	}
 	if (fstat(s->fd, &held) == 0 && fstat(fd, &now) == 0 && held.st_dev == now.st_dev &&
@@ -154,6 +168,7 @@ int port_dircache_open(const char *path)
 	uint64_t now;
 	size_t len;
 	uint32_t hash;
+	bool absent = false;
 	int fd;
 
 	if (CONFIG_PORT_DIR_CACHE_SLOTS == 0 || slash == NULL || slash == path || slash[1] == '\0')
@@ -169,13 +184,13 @@ int port_dircache_open(const char *path)
 	hash = dircache_hash(path, len);
 	s = dircache_find(path, len, hash);
 	if (s == NULL)
-		s = dircache_add(path, len, hash);
-	if (s == NULL || s->fd == DIRCACHE_PLAIN)
-		return open(path, O_RDONLY | O_CLOEXEC);
-	if (s->fd == DIRCACHE_ABSENT) {
+		s = dircache_add(path, len, hash, &absent);
+	if (absent) {
 		errno = ENOENT;
 		return -1;
 	}
+	if (s == NULL || s->fd == DIRCACHE_PLAIN)
+		return open(path, O_RDONLY | O_CLOEXEC);
 	fd = openat(s->fd, slash + 1, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;

@@ -158,13 +158,21 @@ static void test_removed_and_made_again(void **state)
 	assert_string_equal(buf, "three");
 	assert_int_equal(port_dircache_held(), 1);
 
+	/* a directory that is not there yet is looked for again at the next read (~/.aws made later) */
+	assert_int_equal(read_named("later/f", buf, sizeof(buf)), AMP_ERR_NOTFOUND);
+	sub("later");
+	put("later/f", "made");
+	assert_int_equal(read_named("later/f", buf, sizeof(buf)), AMP_OK);
+	assert_string_equal(buf, "made");
+	assert_int_equal(port_dircache_held(), 2);
+
 	/* removed for good: not found, and nothing held for it */
 	path_of(a, sizeof(a), "a/f");
 	assert_int_equal(unlink(a), 0);
 	path_of(a, sizeof(a), "a");
 	assert_int_equal(rmdir(a), 0);
 	assert_int_equal(read_named("a/f", buf, sizeof(buf)), AMP_ERR_NOTFOUND);
-	assert_int_equal(port_dircache_held(), 0);
+	assert_int_equal(port_dircache_held(), 1);
 
 	/*
 	 * The limit port_dircache.h names: renamed while another takes its name, the old directory is read
