@@ -4,7 +4,6 @@
  * those deadlines. While a request waits on the network, the port's idle hook keeps collecting on time.
  */
 #include "agent.h"
-#include "zero.h"
 #include "clock.h"
 #include "collector.h"
 #include "compress.h"
@@ -92,8 +91,8 @@ int amp_agent_start(const struct amp_config *cfg, bool network)
 	agent_cfg = cfg;
 	amp_registry_init(&registry);
 	amp_ring_init(&ring, ring_storage, sizeof(ring_storage));
-	amp_zero(&stats, sizeof(stats));
-	amp_zero(metadata_sent_ms, sizeof(metadata_sent_ms));
+	memset(&stats, 0, sizeof(stats));
+	memset(metadata_sent_ms, 0, sizeof(metadata_sent_ms));
 	for (unsigned i = 0; i < cfg->label_count; i++)
 		extra[i] = (struct amp_label){cfg->labels[i].name, cfg->labels[i].value};
 	rc = amp_labels_common_init(&common_labels, cfg->instance, cfg->job, extra, cfg->label_count);

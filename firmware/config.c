@@ -1,6 +1,5 @@
 /* Configuration: reads the INI file through inih with our own line reader, validates every key into fixed fields. */
 #include "config.h"
-#include "zero.h"
 #include "collector.h"
 #include "creds.h"
 #include "json.h"
@@ -1561,7 +1560,7 @@ static void sort_labels(struct amp_config *cfg)
 void amp_config_defaults(struct amp_config *cfg)
 {
 	amp_config_wipe_secrets(cfg);
-	amp_zero(cfg, sizeof(*cfg));
+	memset(cfg, 0, sizeof(*cfg));
 	cfg->interval_ms = 15000;
 	if (port_hostname(cfg->instance, sizeof(cfg->instance)) != AMP_OK)
 		cfg->instance[0] = '\0';

@@ -1,6 +1,5 @@
 /* Push: one request at a time on a kept-alive connection; headers signed exactly as they are sent. */
 #include "push.h"
-#include "zero.h"
 #include "clock.h"
 #include "http_client.h"
 #include "log.h"
@@ -15,7 +14,7 @@
 
 void amp_push_init(struct amp_push *p)
 {
-	amp_zero(p, sizeof(*p));
+	memset(p, 0, sizeof(*p));
 	amp_tls_init(&p->conn);
 	amp_creds_init(&p->creds);
 }

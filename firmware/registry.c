@@ -1,6 +1,5 @@
 /* Series registry: interns (family, sorted labels) into small ids with a fixed table, index and arena. */
 #include "registry.h"
-#include "zero.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -13,7 +12,7 @@ void amp_registry_init(struct amp_registry *reg)
 	reg->series_count = 0;
 	reg->arena_used = 0;
 	reg->copy_count = 0;
-	amp_zero(reg->index, sizeof(reg->index));
+	memset(reg->index, 0, sizeof(reg->index));
 }
 
 int amp_registry_valid_name(const char *name, int allow_colon)

@@ -15,7 +15,6 @@
  * (tail) starts every decode, and advances as frames are released or dropped.
  */
 #include "ring.h"
-#include "zero.h"
 #include "log.h"
 
 #include <math.h>
@@ -35,12 +34,12 @@ static unsigned char staging[FRAME_MAX_BYTES];
 
 static void codec_init(struct amp_ring_codec *c)
 {
-	amp_zero(c, sizeof(*c));
+	memset(c, 0, sizeof(*c));
 }
 
 void amp_ring_init(struct amp_ring *r, void *storage, size_t cap)
 {
-	amp_zero(r, offsetof(struct amp_ring, head_state));
+	memset(r, 0, offsetof(struct amp_ring, head_state));
 	r->buf = storage;
 	r->cap = cap;
 	codec_init(&r->head_state);

@@ -1,6 +1,5 @@
 /* TLS client on mbedTLS: the library never touches sockets; its bio callbacks go through the port. */
 #include "tls.h"
-#include "zero.h"
 #include "clock.h"
 #include "log.h"
 #include "opts.h"
@@ -17,7 +16,7 @@
 
 void amp_tls_init(struct amp_tls *t)
 {
-	amp_zero(t, sizeof(*t));
+	memset(t, 0, sizeof(*t));
 	port_socket_init(&t->sock);
 	mbedtls_ssl_init(&t->ssl);
 	mbedtls_ssl_config_init(&t->conf);
